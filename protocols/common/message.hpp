@@ -1,0 +1,66 @@
+// Messages as the network carries them. The transport never looks inside a message: it needs a
+// kind (for per-type counters and traces), a type name and a size estimate. A message is immutable
+// once sent and shared by pointer, so duplicating it on the wire costs nothing.
+//
+// Every protocol adds its kinds to MsgKind; a node switches on kind() and static_casts.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "protocols/common/types.hpp"
+
+namespace synod {
+
+enum class MsgKind : uint16_t {
+  ClientRequest,
+  ClientReply,
+  // Raft (Raft paper, Figure 2)
+  RaftRequestVote,
+  RaftRequestVoteReply,
+  RaftAppendEntries,
+  RaftAppendEntriesReply,
+  kCount
+};
+
+class Message {
+ public:
+  virtual ~Message() = default;
+  virtual MsgKind kind() const = 0;
+  virtual const char* type_name() const = 0;
+  // Approximate bytes on the wire (headers plus payload); used for the bytes-by-type counters.
+  virtual size_t size_bytes() const = 0;
+  // One-line human-readable rendering for traces ("RequestVote t=3 last=12/2").
+  virtual std::string describe() const = 0;
+};
+
+using MessagePtr = std::shared_ptr<const Message>;
+
+// A command sent by a client to a cluster node.
+class ClientRequest final : public Message {
+ public:
+  explicit ClientRequest(Command c) : command(std::move(c)) {}
+  MsgKind kind() const override { return MsgKind::ClientRequest; }
+  const char* type_name() const override { return "ClientRequest"; }
+  size_t size_bytes() const override { return 48 + command.key.size(); }
+  std::string describe() const override;
+  Command command;
+};
+
+// The answer to a ClientRequest. Echoes (client, seq) so a client can discard stale replies.
+class ClientReply final : public Message {
+ public:
+  ClientReply(int64_t client_, uint64_t seq_, ClientResult result_, NodeId leader_hint_)
+      : client(client_), seq(seq_), result(result_), leader_hint(leader_hint_) {}
+  MsgKind kind() const override { return MsgKind::ClientReply; }
+  const char* type_name() const override { return "ClientReply"; }
+  size_t size_bytes() const override { return 40; }
+  std::string describe() const override;
+  int64_t client;
+  uint64_t seq;
+  ClientResult result;
+  NodeId leader_hint;  // with NotLeader: who the node believes leads (kNoNode if unknown)
+};
+
+}  // namespace synod

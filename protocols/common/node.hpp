@@ -1,0 +1,92 @@
+// The contract between a protocol and whatever drives it (the SimGrid driver in sim/, or a unit
+// test). A protocol node is a deterministic state machine in the etcd-raft style:
+//
+//   - it takes one input at a time: start(), on_message(), on_timer();
+//   - it hands back its outputs in an Outbox: messages to send and events for the recorder;
+//   - it writes persistent state into a storage object that the driver owns and keeps across
+//     crashes. Writes happen inside the step, before the step returns, so by construction they are
+//     durable before any message of that step leaves (the driver sends only after the step);
+//   - time is what the driver says (`now`), and the node asks to be woken via next_timer();
+//   - randomness comes from an Rng the driver seeds per node and incarnation.
+//
+// No SimGrid, no clock, no global RNG, no I/O anywhere under protocols/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocols/common/message.hpp"
+#include "protocols/common/types.hpp"
+
+namespace synod {
+
+// A maximal run of consecutive log entries with the same term: [first, last] all have `term`.
+// A Raft log's terms never decrease, so a whole log is described by a handful of runs.
+struct TermRun {
+  int64_t term = 0;
+  int64_t first = 0;
+  int64_t last = 0;
+  bool operator==(const TermRun& o) const {
+    return term == o.term && first == o.first && last == o.last;
+  }
+};
+
+enum class EventType : uint8_t {
+  Role,           // the node changed role (role, term); to leader: log_runs = its whole log
+  ElectionStart,  // the node started an election (term)
+  Commit,         // the node's commit index advanced (index = new commit index, term = current)
+  Apply,          // the node applied a log entry (index, entry_term, command)
+};
+const char* event_type_name(EventType t);
+
+// Something the recorder should know. Which fields are meaningful depends on `type`.
+struct ProtocolEvent {
+  EventType type = EventType::Role;
+  int64_t term = 0;
+  std::string role;            // Role: "follower" | "candidate" | "leader"
+  int64_t index = 0;           // Commit: the new commit index; Apply: the entry's index
+  int64_t entry_term = 0;      // Apply: the entry's term
+  std::string command;         // Apply: Command::describe(), or "noop"
+  std::vector<TermRun> log_runs;  // Role=leader: the new leader's log, as runs of equal term
+};
+
+struct Outbox {
+  struct Send {
+    Address to;
+    MessagePtr message;
+  };
+  std::vector<Send> messages;
+  std::vector<ProtocolEvent> events;
+
+  void send(Address to, MessagePtr m) { messages.push_back({to, std::move(m)}); }
+  void event(ProtocolEvent e) { events.push_back(std::move(e)); }
+  void clear() {
+    messages.clear();
+    events.clear();
+  }
+};
+
+class ProtocolNode {
+ public:
+  virtual ~ProtocolNode() = default;
+
+  // The node starts (first boot or restart after a crash). Persistent state is whatever its
+  // storage object holds; everything else starts fresh.
+  virtual void start(Nanos now, Outbox& out) = 0;
+  // A message from a peer or a client (`from` is its address).
+  virtual void on_message(Nanos now, Address from, const Message& m, Outbox& out) = 0;
+  // The deadline returned by next_timer() has been reached (now >= next_timer()).
+  virtual void on_timer(Nanos now, Outbox& out) = 0;
+  // The earliest time the node wants on_timer() called, or kNever.
+  virtual Nanos next_timer() const = 0;
+
+  // The node's own invariants (state checks, and delta checks against the state it had when
+  // last called). Returns one line per violation, empty when all hold. Drivers call it after
+  // every input and record what it returns.
+  virtual std::vector<std::string> check_invariants() = 0;
+
+  // Short status for traces and summaries: "leader t=4 commit=118".
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace synod

@@ -1,0 +1,56 @@
+#include "protocols/common/types.hpp"
+
+#include <fmt/format.h>
+
+#include "protocols/common/message.hpp"
+#include "protocols/common/node.hpp"
+
+namespace synod {
+
+const char* op_name(OpType op) {
+  switch (op) {
+    case OpType::Read: return "read";
+    case OpType::Write: return "write";
+    case OpType::Cas: return "cas";
+  }
+  return "?";
+}
+
+const char* status_name(ReplyStatus s) {
+  switch (s) {
+    case ReplyStatus::Ok: return "ok";
+    case ReplyStatus::Fail: return "fail";
+    case ReplyStatus::NotLeader: return "not-leader";
+  }
+  return "?";
+}
+
+const char* event_type_name(EventType t) {
+  switch (t) {
+    case EventType::Role: return "role";
+    case EventType::ElectionStart: return "election";
+    case EventType::Commit: return "commit";
+    case EventType::Apply: return "apply";
+  }
+  return "?";
+}
+
+std::string Command::describe() const {
+  switch (type) {
+    case OpType::Read: return fmt::format("c{}#{} read {}", client, seq, key);
+    case OpType::Write: return fmt::format("c{}#{} write {} {}", client, seq, key, value);
+    case OpType::Cas:
+      return fmt::format("c{}#{} cas {} {}->{}", client, seq, key, expected, value);
+  }
+  return "?";
+}
+
+std::string ClientRequest::describe() const { return "ClientRequest " + command.describe(); }
+
+std::string ClientReply::describe() const {
+  std::string v = result.value ? std::to_string(*result.value) : "null";
+  return fmt::format("ClientReply c{}#{} {} value={} hint={}", client, seq,
+                     status_name(result.status), v, leader_hint);
+}
+
+}  // namespace synod
