@@ -1,0 +1,1 @@
+// placeholder: the checker is being written

@@ -1,0 +1,1 @@
+// placeholder: the driver is being written

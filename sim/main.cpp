@@ -1,0 +1,2 @@
+// placeholder: the synod command line is being written.
+int main() { return 0; }
