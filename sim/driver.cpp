@@ -1,1 +1,0 @@
-// placeholder: the driver is being written
