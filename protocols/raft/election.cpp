@@ -1,0 +1,96 @@
+// Leader election (Raft paper §5.2) with the election restriction (§5.4.1): candidates, votes,
+// and the move to leader.
+#include <cassert>
+#include <memory>
+
+#include "protocols/raft/messages.hpp"
+#include "protocols/raft/raft_node.hpp"
+
+namespace synod::raft {
+
+void RaftNode::start_election(Nanos now, Outbox& out) {
+  // §5.2: increment the term, vote for ourselves, reset the election timer, ask everyone else.
+  // The new term and our own vote are persisted before any RequestVote leaves, so after a crash
+  // we can neither reuse the term nor vote for someone else in it.
+  persist_term_and_vote(term() + 1, id_);
+  leader_hint_ = kNoNode;
+  if (role_ != Role::Candidate) set_role(Role::Candidate, out);
+  ProtocolEvent e;
+  e.type = EventType::ElectionStart;
+  e.term = term();
+  out.event(std::move(e));
+
+  votes_.assign(static_cast<size_t>(cluster_size_), false);
+  votes_[static_cast<size_t>(id_)] = true;
+  votes_granted_ = 1;
+  reset_election_timer(now);  // a split vote times out and a new election starts (§5.2)
+  if (votes_granted_ >= majority()) {  // a single-node cluster elects itself
+    become_leader(now, out);
+    return;
+  }
+  auto rv = std::make_shared<RequestVote>();
+  rv->term = term();
+  rv->candidate = id_;
+  rv->last_log_index = log_.last_index();
+  rv->last_log_term = log_.last_term();
+  for (NodeId peer = 0; peer < cluster_size_; ++peer) {
+    if (peer != id_) out.send(peer, rv);  // one immutable message shared by all sends
+  }
+}
+
+void RaftNode::on_request_vote(Nanos now, Address from, const RequestVote& m, Outbox& out) {
+  if (m.term > term()) step_down(now, m.term, kNoNode, out);
+  // Figure 2, RequestVote receiver: refuse a stale term; otherwise grant if we have not voted for
+  // someone else in this term and the candidate's log is at least as up-to-date as ours (§5.4.1),
+  // which keeps every committed entry in every future leader's log.
+  const NodeId voted_for = storage_->voted_for;
+  const bool free_to_vote = voted_for == kNoNode || voted_for == from;
+  const bool grant = m.term == term() && free_to_vote &&
+                     log_.is_up_to_date(m.last_log_term, m.last_log_index);
+  if (grant) {
+    if (voted_for != from) persist_term_and_vote(term(), from);  // on disk before the reply
+    reset_election_timer(now);  // §5.2: granting a vote defers our own candidacy
+  }
+  auto reply = std::make_shared<RequestVoteReply>();
+  reply->term = term();
+  reply->vote_granted = grant;
+  out.send(from, std::move(reply));
+}
+
+void RaftNode::on_request_vote_reply(Nanos now, Address from, const RequestVoteReply& m,
+                                     Outbox& out) {
+  if (m.term > term()) {
+    step_down(now, m.term, kNoNode, out);
+    return;
+  }
+  // A reply to an earlier candidacy, or one that arrives after we won or lost, counts for nothing.
+  if (role_ != Role::Candidate || m.term != term() || !m.vote_granted) return;
+  auto voter = static_cast<size_t>(from);
+  if (votes_[voter]) return;  // the network duplicated the reply
+  votes_[voter] = true;
+  ++votes_granted_;
+  if (votes_granted_ >= majority()) become_leader(now, out);
+}
+
+void RaftNode::become_leader(Nanos now, Outbox& out) {
+  assert(role_ == Role::Candidate);
+  assert(storage_->voted_for == id_);
+  leader_hint_ = id_;
+  set_role(Role::Leader, out);
+  election_deadline_ = kNever;
+  // Figure 2, "Volatile state on leaders": nextIndex starts just past our log, matchIndex at 0.
+  // We do not know where each follower's log diverges, so every follower starts probing.
+  Progress initial;
+  initial.next_index = log_.last_index() + 1;
+  progress_.assign(static_cast<size_t>(cluster_size_), initial);
+  // §8: a no-op of our term, so entries of earlier terms get committed as soon as it is
+  // (Figure 8), and so reads through the log see every write committed before our election.
+  Entry noop;
+  noop.term = term();
+  noop.noop = true;
+  leader_append(std::move(noop), out);
+  broadcast_append(out);  // establishes our authority at once (§5.2)
+  heartbeat_deadline_ = now + config_.heartbeat_interval;
+}
+
+}  // namespace synod::raft

@@ -1,0 +1,34 @@
+#include "protocols/raft/messages.hpp"
+
+#include <fmt/format.h>
+
+namespace synod::raft {
+
+std::string RequestVote::describe() const {
+  return fmt::format("RequestVote t={} cand=n{} last={}/{}", term, candidate, last_log_index,
+                     last_log_term);
+}
+
+std::string RequestVoteReply::describe() const {
+  return fmt::format("RequestVoteReply t={} {}", term, vote_granted ? "granted" : "refused");
+}
+
+size_t AppendEntries::size_bytes() const {
+  // Header fields, then per entry its term, flags and the command (ids, type, values, key).
+  size_t bytes = 56;
+  for (const Entry& e : entries) bytes += 48 + e.command.key.size();
+  return bytes;
+}
+
+std::string AppendEntries::describe() const {
+  return fmt::format("AppendEntries t={} prev={}/{} n={} commit={}", term, prev_log_index,
+                     prev_log_term, entries.size(), leader_commit);
+}
+
+std::string AppendEntriesReply::describe() const {
+  if (success) return fmt::format("AppendEntriesReply t={} ok match={}", term, match_index);
+  return fmt::format("AppendEntriesReply t={} reject prev={} conflict={}@{}", term, reject_index,
+                     conflict_term, conflict_index);
+}
+
+}  // namespace synod::raft

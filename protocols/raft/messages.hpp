@@ -1,0 +1,80 @@
+// The four Raft RPCs of the paper's Figure 2, as one-way messages: a "reply" is a message of its
+// own, matched to its request by term and by the indexes it echoes, because the network may drop,
+// duplicate, delay and reorder anything.
+//
+// Additions to the paper's fields, and why:
+//   - AppendEntriesReply::match_index: on success, the last index the follower now knows to match
+//     the leader (prevLogIndex + entries). The leader takes the max with what it had, so replies
+//     that arrive out of order never move matchIndex backwards.
+//   - AppendEntriesReply::reject_index / conflict_term / conflict_index: on failure, which
+//     prevLogIndex failed and what the follower holds there, so the leader can skip a whole term
+//     per round trip instead of one entry (the optimization at the end of §5.3), and can tell a
+//     stale rejection from a current one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocols/common/message.hpp"
+#include "protocols/raft/storage.hpp"
+
+namespace synod::raft {
+
+// Sent by candidates to gather votes (§5.2).
+class RequestVote final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::RaftRequestVote; }
+  const char* type_name() const override { return "RequestVote"; }
+  size_t size_bytes() const override { return 40; }
+  std::string describe() const override;
+
+  int64_t term = 0;
+  NodeId candidate = kNoNode;
+  int64_t last_log_index = 0;
+  int64_t last_log_term = 0;
+};
+
+class RequestVoteReply final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::RaftRequestVoteReply; }
+  const char* type_name() const override { return "RequestVoteReply"; }
+  size_t size_bytes() const override { return 24; }
+  std::string describe() const override;
+
+  int64_t term = 0;  // the voter's current term, for the candidate to update itself
+  bool vote_granted = false;
+};
+
+// Sent by the leader to replicate entries (§5.3); with no entries it is a heartbeat (§5.2).
+class AppendEntries final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::RaftAppendEntries; }
+  const char* type_name() const override { return "AppendEntries"; }
+  size_t size_bytes() const override;
+  std::string describe() const override;
+
+  int64_t term = 0;
+  NodeId leader = kNoNode;
+  int64_t prev_log_index = 0;  // index of the entry just before `entries`
+  int64_t prev_log_term = 0;
+  std::vector<Entry> entries;  // at indexes prev_log_index + 1, ...
+  int64_t leader_commit = 0;
+};
+
+class AppendEntriesReply final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::RaftAppendEntriesReply; }
+  const char* type_name() const override { return "AppendEntriesReply"; }
+  size_t size_bytes() const override { return 48; }
+  std::string describe() const override;
+
+  int64_t term = 0;  // the follower's current term
+  bool success = false;
+  int64_t match_index = 0;     // success: prev_log_index + number of entries
+  int64_t reject_index = 0;    // failure: the prev_log_index that did not match
+  int64_t conflict_term = 0;   // failure: term at reject_index in our log, 0 if the log is shorter
+  int64_t conflict_index = 0;  // failure: first index of conflict_term, or our last index + 1
+};
+
+}  // namespace synod::raft

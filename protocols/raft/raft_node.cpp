@@ -1,0 +1,136 @@
+// Dispatch of inputs, the rules every server follows whatever its role (Figure 2, "Rules for
+// Servers: All Servers"), role changes and their events, persistence and timers.
+#include "protocols/raft/raft_node.hpp"
+
+#include <cassert>
+
+#include <fmt/format.h>
+
+#include "protocols/raft/messages.hpp"
+
+namespace synod::raft {
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::Follower: return "follower";
+    case Role::Candidate: return "candidate";
+    case Role::Leader: return "leader";
+  }
+  return "?";
+}
+
+RaftNode::RaftNode(NodeId id, int cluster_size, Config config, Storage* storage, Rng rng)
+    : id_(id),
+      cluster_size_(cluster_size),
+      config_(config),
+      storage_(storage),
+      rng_(rng),
+      log_(storage) {
+  assert(storage != nullptr);
+  assert(cluster_size >= 1);
+  assert(id >= 0 && id < cluster_size);
+  assert(config.election_timeout_min > 0);
+  assert(config.election_timeout_min <= config.election_timeout_max);
+  assert(config.heartbeat_interval > 0);
+  assert(config.max_entries_per_append >= 1);
+}
+
+void RaftNode::start(Nanos now, Outbox& out) {
+  // Every incarnation begins as a follower (§5.2) that knows of no leader and, its commit index
+  // being volatile, has applied nothing yet (Figure 2).
+  leader_hint_ = kNoNode;
+  set_role(Role::Follower, out);
+  reset_election_timer(now);
+}
+
+void RaftNode::on_message(Nanos now, Address from, const Message& m, Outbox& out) {
+  switch (m.kind()) {
+    case MsgKind::ClientRequest:
+      on_client_request(from, static_cast<const ClientRequest&>(m), out);
+      return;
+    case MsgKind::RaftRequestVote:
+      if (is_peer(from)) on_request_vote(now, from, static_cast<const RequestVote&>(m), out);
+      return;
+    case MsgKind::RaftRequestVoteReply:
+      if (is_peer(from)) {
+        on_request_vote_reply(now, from, static_cast<const RequestVoteReply&>(m), out);
+      }
+      return;
+    case MsgKind::RaftAppendEntries:
+      if (is_peer(from)) on_append_entries(now, from, static_cast<const AppendEntries&>(m), out);
+      return;
+    case MsgKind::RaftAppendEntriesReply:
+      if (is_peer(from)) {
+        on_append_entries_reply(now, from, static_cast<const AppendEntriesReply&>(m), out);
+      }
+      return;
+    default:
+      return;  // not addressed to a Raft server (a ClientReply, another protocol's message)
+  }
+}
+
+void RaftNode::on_timer(Nanos now, Outbox& out) {
+  if (role_ == Role::Leader) {
+    // §5.2: leaders send periodic heartbeats (AppendEntries, with entries if a follower lags) to
+    // keep their authority. Each also retries whatever a lossy network dropped.
+    if (now < heartbeat_deadline_) return;
+    heartbeat_deadline_ = now + config_.heartbeat_interval;
+    broadcast_append(out);
+    return;
+  }
+  // §5.2: no word from a leader and no vote granted for a whole election timeout.
+  if (now >= election_deadline_) start_election(now, out);
+}
+
+Nanos RaftNode::next_timer() const {
+  return role_ == Role::Leader ? heartbeat_deadline_ : election_deadline_;
+}
+
+std::string RaftNode::describe() const {
+  return fmt::format("n{} {} t={} last={} commit={}", id_, role_name(role_), term(),
+                     log_.last_index(), commit_index_);
+}
+
+// Figure 2, "All Servers": a message with a higher term makes us a follower of that term; §5.2:
+// a candidate (or, impossibly, a second leader) that hears from a leader of its own term steps
+// down too. `leader` is the sender when it is that term's leader, else kNoNode.
+void RaftNode::step_down(Nanos now, int64_t term, NodeId leader, Outbox& out) {
+  assert(term >= this->term());
+  if (term > this->term()) persist_term_and_vote(term, kNoNode);
+  leader_hint_ = leader;
+  if (role_ == Role::Follower) return;
+  const bool was_leader = role_ == Role::Leader;
+  set_role(Role::Follower, out);
+  if (!was_leader) return;
+  // Our pending clients cannot learn their fate from us any more. Telling them NotLeader is safe:
+  // they retry with the same seq, and the KvStore's dedup makes the retry idempotent (§6.3).
+  fail_pending(out);
+  progress_.clear();
+  heartbeat_deadline_ = kNever;
+  reset_election_timer(now);  // a leader kept no election deadline
+}
+
+void RaftNode::persist_term_and_vote(int64_t term, NodeId voted_for) {
+  storage_->current_term = term;
+  storage_->voted_for = voted_for;
+  ++storage_->writes;  // term and vote go to disk together, before any message of this step
+}
+
+void RaftNode::set_role(Role role, Outbox& out) {
+  role_ = role;
+  ProtocolEvent e;
+  e.type = EventType::Role;
+  e.term = term();
+  e.role = role_name(role);
+  // The log a leader was elected with lets the recorder check Leader Completeness (§5.4).
+  if (role == Role::Leader) e.log_runs = log_.runs();
+  out.event(std::move(e));
+}
+
+void RaftNode::reset_election_timer(Nanos now) {
+  // §5.2: randomized timeouts make split votes rare and short.
+  election_deadline_ = now + rng_.between(config_.election_timeout_min,
+                                          config_.election_timeout_max);
+}
+
+}  // namespace synod::raft

@@ -1,0 +1,159 @@
+// One Raft server as a deterministic state machine (Ongaro & Ousterhout, "In Search of an
+// Understandable Consensus Algorithm", extended version; Figure 2 is the whole contract).
+//
+// The node takes one input at a time (start, a message, a timer) and answers through an Outbox;
+// it writes its persistent state (term, vote, log) into the driver-owned Storage inside the step,
+// so the write precedes every message of that step. Its commit index, last applied index and the
+// KV state machine are volatile: a restarted node (a new RaftNode over the same Storage) starts
+// them at 0 and re-applies its log as it learns the commit index again.
+//
+// Beyond Figure 2 it implements: a no-op entry on election (§8), so earlier terms' entries commit
+// promptly and reads through the log are linearizable; fast backup of nextIndex (end of §5.3);
+// client sessions with (client, seq) deduplication inside the KvStore (dissertation §6.3).
+//
+// Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
+// split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp,
+// replication.cpp, commit.cpp (commitment and apply), client.cpp, invariants.cpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocols/common/kv_store.hpp"
+#include "protocols/common/message.hpp"
+#include "protocols/common/node.hpp"
+#include "protocols/common/rng.hpp"
+#include "protocols/common/types.hpp"
+#include "protocols/raft/log.hpp"
+#include "protocols/raft/storage.hpp"
+
+namespace synod::raft {
+
+class RequestVote;
+class RequestVoteReply;
+class AppendEntries;
+class AppendEntriesReply;
+
+struct Config {
+  Nanos election_timeout_min = 150 * kNanosPerMilli;  // randomized in [min, max] per election (§5.2)
+  Nanos election_timeout_max = 300 * kNanosPerMilli;
+  Nanos heartbeat_interval = 50 * kNanosPerMilli;
+  int max_entries_per_append = 64;
+};
+
+enum class Role { Follower, Candidate, Leader };
+const char* role_name(Role r);  // "follower" | "candidate" | "leader"
+
+class RaftNode final : public ProtocolNode {
+ public:
+  RaftNode(NodeId id, int cluster_size, Config config, Storage* storage, Rng rng);
+
+  void start(Nanos now, Outbox& out) override;
+  void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
+  void on_timer(Nanos now, Outbox& out) override;
+  Nanos next_timer() const override;
+  std::vector<std::string> check_invariants() override;
+  std::string describe() const override;  // "n2 leader t=4 last=120 commit=118"
+
+  Role role() const { return role_; }
+  int64_t term() const { return storage_->current_term; }
+  int64_t commit_index() const { return commit_index_; }
+  int64_t last_applied() const { return last_applied_; }
+  NodeId leader_hint() const { return leader_hint_; }
+  const KvStore& state_machine() const { return kv_; }
+  const Storage& storage() const { return *storage_; }
+
+ private:
+  // The leader's view of one follower (Figure 2, "Volatile state on leaders").
+  struct Progress {
+    int64_t next_index = 1;   // next entry to send
+    int64_t match_index = 0;  // highest entry known replicated there; never decreases in a term
+    // Probing: we do not know where the follower's log diverges, so send one AppendEntries at a
+    // time and wait for its answer. Otherwise we pipeline: next_index runs ahead of the replies.
+    bool probing = true;
+  };
+
+  // raft_node.cpp: term handling, role changes, persistence, timers.
+  void step_down(Nanos now, int64_t term, NodeId leader, Outbox& out);
+  void persist_term_and_vote(int64_t term, NodeId voted_for);
+  void set_role(Role role, Outbox& out);
+  void reset_election_timer(Nanos now);
+  bool is_peer(Address a) const { return a >= 0 && a < cluster_size_ && a != id_; }
+  int majority() const { return cluster_size_ / 2 + 1; }
+
+  // election.cpp (§5.2, §5.4.1)
+  void start_election(Nanos now, Outbox& out);
+  void become_leader(Nanos now, Outbox& out);
+  void on_request_vote(Nanos now, Address from, const RequestVote& m, Outbox& out);
+  void on_request_vote_reply(Nanos now, Address from, const RequestVoteReply& m, Outbox& out);
+
+  // replication.cpp (§5.3)
+  void send_append(NodeId peer, Outbox& out);
+  void broadcast_append(Outbox& out);
+  void on_append_entries(Nanos now, Address from, const AppendEntries& m, Outbox& out);
+  void on_append_entries_reply(Nanos now, Address from, const AppendEntriesReply& m,
+                               Outbox& out);
+  void reject_append(Address to, const AppendEntries& m, Outbox& out);
+  void on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out);
+
+  // commit.cpp (§5.3, §5.4.2, Figure 8)
+  void advance_leader_commit(Outbox& out);
+  void advance_commit_to(int64_t index, Outbox& out);
+  void apply_committed(Outbox& out);
+
+  // client.cpp (§8, dissertation §6.3)
+  void on_client_request(Address from, const ClientRequest& m, Outbox& out);
+  void leader_append(Entry e, Outbox& out);
+  void reply_to_pending(const Command& c, const ClientResult& r, Outbox& out);
+  void fail_pending(Outbox& out);
+
+  // invariants.cpp
+  void check_state(std::vector<std::string>& v);
+  void check_leader_state(std::vector<std::string>& v);
+  void check_deltas(std::vector<std::string>& v);
+  void note_violation(std::string what);
+  std::string tag() const;  // "n2 t=4" for invariant lines
+
+  const NodeId id_;
+  const int cluster_size_;
+  const Config config_;
+  Storage* const storage_;
+  Rng rng_;
+  Log log_;
+
+  Role role_ = Role::Follower;
+  NodeId leader_hint_ = kNoNode;  // who we believe leads current_term, kNoNode if unknown
+  int64_t commit_index_ = 0;      // volatile (Figure 2): relearned after a restart
+  int64_t last_applied_ = 0;
+  KvStore kv_;
+
+  Nanos election_deadline_ = kNever;   // followers and candidates
+  Nanos heartbeat_deadline_ = kNever;  // leaders
+
+  std::vector<bool> votes_;  // candidate: votes_[n] = n granted us its vote this term
+  int votes_granted_ = 0;
+
+  std::vector<Progress> progress_;             // leader: per node (our own entry unused)
+  std::vector<int64_t> match_scratch_;         // leader: reused by the commit computation
+  std::map<std::pair<int64_t, uint64_t>, Address> pending_;  // leader: (client, seq) -> client
+
+  // What check_invariants() saw last time, for its delta checks.
+  struct Snapshot {
+    bool valid = false;
+    int64_t term = 0;
+    NodeId voted_for = kNoNode;
+    Role role = Role::Follower;
+    int64_t commit_index = 0;
+    int64_t commit_term = 0;
+    int64_t last_applied = 0;
+    uint64_t writes = 0;
+    std::vector<int64_t> match_index;
+  };
+  Snapshot checked_;
+  std::vector<std::string> violations_;  // found inside a step, reported by check_invariants()
+};
+
+}  // namespace synod::raft
