@@ -24,6 +24,9 @@ enum class MsgKind : uint16_t {
   kCount
 };
 
+// "ClientRequest", "RequestVote", ... (the papers' nouns).
+const char* message_kind_name(MsgKind k);
+
 class Message {
  public:
   virtual ~Message() = default;

@@ -35,6 +35,19 @@ const char* event_type_name(EventType t) {
   return "?";
 }
 
+const char* message_kind_name(MsgKind k) {
+  switch (k) {
+    case MsgKind::ClientRequest: return "ClientRequest";
+    case MsgKind::ClientReply: return "ClientReply";
+    case MsgKind::RaftRequestVote: return "RequestVote";
+    case MsgKind::RaftRequestVoteReply: return "RequestVoteReply";
+    case MsgKind::RaftAppendEntries: return "AppendEntries";
+    case MsgKind::RaftAppendEntriesReply: return "AppendEntriesReply";
+    case MsgKind::kCount: break;
+  }
+  return "?";
+}
+
 std::string Command::describe() const {
   switch (type) {
     case OpType::Read: return fmt::format("c{}#{} read {}", client, seq, key);

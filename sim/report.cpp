@@ -1,0 +1,259 @@
+#include "sim/report.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace synod::sim {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// "c3#17 write k1 5" → "c3#17".
+std::string command_id(const std::string& command) {
+  return command.substr(0, command.find(' '));
+}
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// Rounds to microsecond precision for the report: enough for latencies, and short to read.
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+struct OpStats {
+  uint64_t invoked = 0, ok = 0, fail = 0, info = 0;
+  std::vector<double> ok_latency_ms;
+};
+
+OpStats op_stats(const RunResult& r) {
+  OpStats s;
+  std::map<int64_t, Nanos> open;  // process → invoke time
+  for (const HistoryOp& h : r.history) {
+    switch (h.type) {
+      case HistoryOp::Type::Invoke:
+        s.invoked++;
+        open[h.process] = h.time;
+        break;
+      case HistoryOp::Type::Ok:
+        s.ok++;
+        s.ok_latency_ms.push_back(to_millis(h.time - open[h.process]));
+        open.erase(h.process);
+        break;
+      case HistoryOp::Type::Fail:
+        s.fail++;
+        open.erase(h.process);
+        break;
+      case HistoryOp::Type::Info:
+        s.info++;
+        open.erase(h.process);
+        break;
+    }
+  }
+  s.info += open.size();  // still outstanding when the run ended: outcome unknown
+  std::sort(s.ok_latency_ms.begin(), s.ok_latency_ms.end());
+  return s;
+}
+
+// Acknowledged writes (ok write or cas) whose command is not in the log applied by the node that
+// applied the most in its latest incarnation. A command's id is (process, n-th op of process).
+std::vector<std::string> find_lost_writes(const RunResult& r) {
+  std::map<int, std::pair<uint32_t, std::set<std::string>>> applied;  // node → latest incarnation
+  for (const auto& e : r.events) {
+    if (e.type != "apply") continue;
+    auto& [inc, ids] = applied[e.node];
+    if (e.incarnation != inc) {
+      inc = e.incarnation;
+      ids.clear();
+    }
+    ids.insert(command_id(e.command));
+  }
+  const std::set<std::string>* final_log = nullptr;
+  for (const auto& [node, v] : applied)
+    if (!final_log || v.second.size() > final_log->size()) final_log = &v.second;
+  std::vector<std::string> lost;
+  std::map<int64_t, uint64_t> nth;  // process → ops invoked so far
+  std::map<int64_t, uint64_t> current;
+  for (const HistoryOp& h : r.history) {
+    if (h.type == HistoryOp::Type::Invoke) {
+      current[h.process] = ++nth[h.process];
+      continue;
+    }
+    if (h.type != HistoryOp::Type::Ok || h.f == OpType::Read) continue;
+    std::string id = fmt::format("c{}#{}", h.process, current[h.process]);
+    if (!final_log || !final_log->count(id))
+      lost.push_back(fmt::format("{} {} {} = {} acknowledged at {:.6f}s", id, op_name(h.f), h.key,
+                                 h.value.value_or(0), to_seconds(h.time)));
+  }
+  return lost;
+}
+
+}  // namespace
+
+RunAnalysis analyze_run(const RunResult& r) {
+  RunAnalysis a;
+  a.invariants = analysis::check_log_invariants(r.events, r.scenario.cluster.node_names);
+  a.invariants.checked.push_back("node-invariants");
+  for (const auto& v : r.node_violations) a.invariants.violations.push_back(v);
+  a.lost_writes = find_lost_writes(r);
+  a.consistency = ojson::object();
+  a.consistency["model"] = "register";
+  a.consistency["verdict"] = "not-checked";
+  a.consistency["lost_acknowledged_writes"] = a.lost_writes;
+  a.consistency_line = fmt::format("lost acknowledged writes: {}", a.lost_writes.size());
+  return a;
+}
+
+ojson build_report(const RunResult& r, const RunAnalysis& a) {
+  const Scenario& s = r.scenario;
+  OpStats ops = op_stats(r);
+  ojson j;
+  j["schema_version"] = kReportSchemaVersion;
+  j["scenario"] = s.name;
+  j["protocol"] = s.protocol.name;
+  j["seed"] = s.seed;
+  j["simulated_seconds"] = to_seconds(r.simulated_ns);
+  j["nodes"] = s.node_count();
+  j["clients"] = s.workload.clients;
+  j["ops"] = {{"invoked", ops.invoked}, {"ok", ops.ok}, {"fail", ops.fail}, {"info", ops.info},
+              {"skipped_arrivals", r.skipped_arrivals}};
+  const double load_s = to_seconds(std::min(s.workload.stop_ns, s.duration_ns) - s.workload.start_ns);
+  j["throughput_ok_per_s"] = round6(load_s > 0 ? ops.ok / load_s : 0.0);
+  const auto& lat = ops.ok_latency_ms;
+  j["latency_ms"] = {{"p50", round6(percentile(lat, 50))},   {"p90", round6(percentile(lat, 90))},
+                     {"p99", round6(percentile(lat, 99))},   {"p999", round6(percentile(lat, 99.9))},
+                     {"max", round6(lat.empty() ? 0 : lat.back())}};
+  j["elections"] = {{"started", r.elections_started}, {"leaders_elected", r.leaders_elected}};
+  MessageCounters total;
+  ojson by_type = ojson::object();
+  for (size_t k = 0; k < r.messages.size(); ++k) {
+    const MessageCounters& c = r.messages[k];
+    total.add(c);
+    if (c.sent == 0) continue;
+    by_type[r.message_kind_names[k]] = {{"sent", c.sent},           {"delivered", c.delivered},
+                                        {"dropped", c.dropped()},   {"duplicated", c.duplicated},
+                                        {"bytes", c.bytes_sent}};
+  }
+  j["messages"] = {{"sent", total.sent},
+                   {"delivered", total.delivered},
+                   {"dropped", total.dropped()},
+                   {"duplicated", total.duplicated},
+                   {"dropped_by_reason",
+                    {{"loss", total.dropped_loss},
+                     {"partition", total.dropped_partition},
+                     {"node_down", total.dropped_down}}},
+                   {"bytes", total.bytes_sent},
+                   {"by_type", by_type}};
+  ojson faults = ojson::array();
+  for (const FaultRecord& f : r.faults) {
+    ojson fj = {{"time_s", round6(to_seconds(f.time))}, {"kind", f.kind}, {"targets", f.targets}};
+    if (!f.detail.empty()) fj["detail"] = f.detail;
+    faults.push_back(fj);
+  }
+  j["faults"] = faults;
+  ojson violations = ojson::array();
+  for (const auto& v : a.invariants.violations)
+    violations.push_back({{"time_s", round6(v.time_s)}, {"name", v.name}, {"detail", v.detail}});
+  j["invariants"] = {{"checked", a.invariants.checked}, {"violations", violations}};
+  j["consistency"] = a.consistency;
+  j["storage_writes"] = r.storage_writes;
+  j["protocol_steps"] = r.protocol_steps;
+  return j;
+}
+
+std::string history_jsonl(const RunResult& r) {
+  std::string out;
+  for (const HistoryOp& h : r.history) {
+    ojson j;
+    j["process"] = h.process;
+    j["type"] = history_type_name(h.type);
+    j["f"] = op_name(h.f);
+    j["key"] = h.key;
+    if (h.f == OpType::Cas)
+      j["value"] = {h.expected, h.value.value_or(0)};
+    else if (h.value)
+      j["value"] = *h.value;
+    else
+      j["value"] = nullptr;
+    j["time"] = to_seconds(h.time);
+    out += j.dump();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string events_jsonl(const RunResult& r) {
+  std::string out;
+  for (const auto& e : r.events) {
+    out += analysis::to_json(e, r.scenario.cluster.node_names).dump();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& j) {
+  std::string out;
+  auto line = [&](const std::string& k, const std::string& v) {
+    out += fmt::format("  {:<22} {}\n", k, v);
+  };
+  out += fmt::format("synod: {} — {} on {} nodes, seed {}, {} simulated\n", r.scenario.name,
+                     r.scenario.protocol.name, r.scenario.node_count(), r.scenario.seed,
+                     format_duration(r.simulated_ns));
+  const auto& ops = j["ops"];
+  line("operations", fmt::format("{} invoked: {} ok, {} fail, {} info", ops["invoked"].get<uint64_t>(),
+                                 ops["ok"].get<uint64_t>(), ops["fail"].get<uint64_t>(),
+                                 ops["info"].get<uint64_t>()));
+  line("throughput", fmt::format("{:.1f} ok ops/s", j["throughput_ok_per_s"].get<double>()));
+  const auto& l = j["latency_ms"];
+  line("latency (ok ops)", fmt::format("p50 {:.2f} ms  p90 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms",
+                                       l["p50"].get<double>(), l["p90"].get<double>(),
+                                       l["p99"].get<double>(), l["max"].get<double>()));
+  line("elections", fmt::format("{} started, {} leaders elected", r.elections_started,
+                                r.leaders_elected));
+  const auto& m = j["messages"];
+  line("messages", fmt::format("{} sent, {} delivered, {} dropped, {} duplicated",
+                               m["sent"].get<uint64_t>(), m["delivered"].get<uint64_t>(),
+                               m["dropped"].get<uint64_t>(), m["duplicated"].get<uint64_t>()));
+  line("faults", fmt::format("{} nemesis actions", r.faults.size()));
+  line("invariants", a.invariants.violations.empty()
+                         ? fmt::format("{} checked, 0 violations", a.invariants.checked.size())
+                         : fmt::format("{} VIOLATIONS", a.invariants.violations.size()));
+  for (size_t i = 0; i < a.invariants.violations.size() && i < 5; ++i) {
+    const auto& v = a.invariants.violations[i];
+    out += fmt::format("    {:.6f}s {}: {}\n", v.time_s, v.name, v.detail);
+  }
+  line("consistency", a.consistency_line);
+  line("simulation speed", fmt::format("{:.1f} simulated s per wall s ({:.2f} s wall)",
+                                       r.wall_seconds > 0 ? to_seconds(r.simulated_ns) / r.wall_seconds : 0.0,
+                                       r.wall_seconds));
+  return out;
+}
+
+void write_outputs(const std::string& dir, const RunResult& r, const ojson& report) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw std::runtime_error(fmt::format("{}: exists and is not a directory", dir));
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string path = (fs::path(dir) / name).string();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error(fmt::format("{}: cannot write", path));
+    f << text;
+    if (!f) throw std::runtime_error(fmt::format("{}: write failed", path));
+  };
+  write("report.json", report.dump(2) + "\n");
+  write("history.jsonl", history_jsonl(r));
+  write("events.jsonl", events_jsonl(r));
+}
+
+}  // namespace synod::sim

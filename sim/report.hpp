@@ -1,0 +1,36 @@
+// From a run record to what a user reads: the analysis of the run (invariants, durability,
+// linearizability, metrics) and its outputs — report.json (schema in docs/report.md), history.jsonl,
+// events.jsonl and a terminal summary. report.json holds nothing that varies between two runs of
+// the same scenario and seed (no wall-clock time), so it is byte-identical across reruns.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/events.hpp"
+#include "sim/runner.hpp"
+
+namespace synod::sim {
+
+constexpr int kReportSchemaVersion = 1;
+
+struct RunAnalysis {
+  analysis::InvariantReport invariants;  // cluster-wide checks plus the nodes' own
+  std::vector<std::string> lost_writes;  // acknowledged writes missing from the final log
+  nlohmann::ordered_json consistency;
+  std::string consistency_line;          // one line for the terminal summary
+};
+
+RunAnalysis analyze_run(const RunResult& r);
+nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
+std::string history_jsonl(const RunResult& r);
+std::string events_jsonl(const RunResult& r);
+std::string text_summary(const RunResult& r, const RunAnalysis& a,
+                         const nlohmann::ordered_json& report);
+
+// Writes report.json, history.jsonl and events.jsonl into `dir` (created if needed). Throws
+// std::runtime_error naming the path if it cannot.
+void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::ordered_json& report);
+
+}  // namespace synod::sim

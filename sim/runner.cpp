@@ -1,0 +1,263 @@
+#include "sim/runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <simgrid/s4u.hpp>
+#include <fmt/format.h>
+
+#include "sim/client.hpp"
+#include "sim/platform.hpp"
+#include "sim/protocol_factory.hpp"
+#include "sim/topology.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace synod::sim {
+
+namespace {
+
+Nanos clock_ns() { return std::llround(sg4::Engine::get_clock() * 1e9); }
+
+// A protocol whose timer does not move past `now` after firing would spin forever at one instant.
+constexpr int kMaxTimerFiringsPerInstant = 10000;
+
+class Runner final : public ClusterControl {
+ public:
+  Runner(const Scenario& s, RunResult* result) : s_(s), result_(result), recorder_(s.node_count()) {}
+
+  void run();
+
+  // ClusterControl
+  Nanos now() const override { return clock_ns(); }
+  void sleep_until(Nanos t) override { sg4::this_actor::sleep_until(to_seconds(t)); }
+  void crash(NodeId n) override;
+  void restart(NodeId n) override;
+  bool is_up(NodeId n) const override { return network_->is_up(n); }
+  Network& network() override { return *network_; }
+  Recorder& recorder() override { return recorder_; }
+
+ private:
+  struct Slot {
+    std::unique_ptr<ProtocolNode> endpoint;
+    sg4::Host* host = nullptr;
+    sg4::MutexPtr mutex;
+    sg4::ConditionVariablePtr cv;
+    bool is_node = false;
+  };
+
+  void start_endpoint(Address a);
+  void endpoint_loop(Address a);
+  void flush(Address a, Slot& slot, Outbox& out, Nanos now);
+  void load_generator();
+  void wake(Address a) {
+    if (slots_[a].cv) slots_[a].cv->notify_one();
+  }
+
+  const Scenario& s_;
+  RunResult* result_;
+  Recorder recorder_;
+  std::unique_ptr<Network> network_;
+  std::unique_ptr<ProtocolFactory> factory_;
+  std::unique_ptr<WorkloadState> workload_;
+  std::vector<Slot> slots_;
+  std::vector<ClientProcess*> clients_;
+  uint64_t steps_ = 0;
+};
+
+void Runner::start_endpoint(Address a) {
+  Slot& slot = slots_[a];
+  // A fresh mutex and condition variable per incarnation: the old ones may still be referenced
+  // by the killed actor's unwinding stack.
+  slot.mutex = sg4::Mutex::create();
+  slot.cv = sg4::ConditionVariable::create();
+  sg4::ActorPtr actor =
+      sg4::Actor::create(slot.host->get_name(), slot.host, [this, a] { endpoint_loop(a); });
+  actor->daemonize();
+}
+
+void Runner::endpoint_loop(Address a) {
+  Slot& slot = slots_[a];
+  ProtocolNode* ep = slot.endpoint.get();
+  sg4::MutexPtr mutex = slot.mutex;
+  sg4::ConditionVariablePtr cv = slot.cv;
+  std::unique_lock<sg4::Mutex> lock(*mutex);
+  Outbox out;
+  Nanos now = clock_ns();
+  ep->start(now, out);
+  flush(a, slot, out, now);
+  Envelope env;
+  Nanos last_timer_at = -1;
+  int timer_firings = 0;
+  while (true) {
+    now = clock_ns();
+    while (network_->pop_due(a, now, &env)) {
+      ep->on_message(now, env.src, *env.message, out);
+      flush(a, slot, out, now);
+    }
+    if (ep->next_timer() <= now) {
+      timer_firings = now == last_timer_at ? timer_firings + 1 : 0;
+      last_timer_at = now;
+      if (timer_firings > kMaxTimerFiringsPerInstant) {
+        recorder_.node_invariant_violation(
+            now, a, fmt::format("{}: timer keeps firing at {} s without advancing; endpoint stopped",
+                                ep->describe(), to_seconds(now)));
+        return;
+      }
+      ep->on_timer(now, out);
+      flush(a, slot, out, now);
+      continue;
+    }
+    const Nanos wake_at = std::min(network_->next_due(a), ep->next_timer());
+    network_->set_wake_time(a, wake_at);
+    if (wake_at == kNever)
+      cv->wait(lock);
+    else
+      cv->wait_until(lock, to_seconds(wake_at));
+  }
+}
+
+void Runner::flush(Address a, Slot& slot, Outbox& out, Nanos now) {
+  if (slot.is_node) {
+    steps_++;
+    const uint32_t inc = network_->incarnation(a);
+    for (const ProtocolEvent& e : out.events) recorder_.protocol_event(now, a, inc, e);
+    for (const std::string& v : slot.endpoint->check_invariants())
+      recorder_.node_invariant_violation(now, a, v);
+  }
+  for (Outbox::Send& m : out.messages) network_->send(now, a, m.to, std::move(m.message));
+  out.clear();
+}
+
+void Runner::crash(NodeId n) {
+  network_->set_up(n, false);  // bumps the incarnation: in-flight messages to it vanish
+  recorder_.set_down(n);
+  slots_[n].host->turn_off();  // kills its actor; the protocol object is replaced at restart
+}
+
+void Runner::restart(NodeId n) {
+  Slot& slot = slots_[n];
+  slot.host->turn_on();
+  network_->set_up(n, true);
+  recorder_.set_restarted(n);
+  slot.endpoint = factory_->make_node(n, Rng::stream(s_.seed, "node", n * 100003ULL + network_->incarnation(n)));
+  start_endpoint(n);
+}
+
+// Open loop: Poisson arrivals at the workload's rate, each handed to the first idle client (round
+// robin from the last one served); an arrival that finds every client busy is skipped and counted.
+void Runner::load_generator() {
+  Rng rng = Rng::stream(s_.seed, "arrivals");
+  const double rate = s_.workload.rate_per_s;
+  const int n = s_.node_count();
+  double t = to_seconds(s_.workload.start_ns);
+  size_t next_client = 0;
+  while (true) {
+    t += -std::log(1.0 - rng.unit()) / rate;
+    const Nanos at = std::llround(t * 1e9);
+    if (at >= s_.workload.stop_ns) return;
+    sg4::this_actor::sleep_until(to_seconds(at));
+    bool placed = false;
+    for (size_t k = 0; k < clients_.size() && !placed; ++k) {
+      size_t i = (next_client + k) % clients_.size();
+      if (clients_[i]->offer(at)) {
+        wake(n + static_cast<Address>(i));
+        next_client = i + 1;
+        placed = true;
+      }
+    }
+    if (!placed) workload_->skipped_arrivals++;
+  }
+}
+
+void Runner::run() {
+  const int n = s_.node_count();
+  const int c = s_.workload.clients;
+  TopologyGraph topo;
+  Platform platform;
+  sg4::Engine* engine = sg4::Engine::get_instance();
+  if (s_.cluster.topology == Topology::Platform) {
+    platform = load_platform_file(*engine, s_.cluster.platform_file, s_.cluster.node_names, c, &topo);
+  } else {
+    topo = build_topology(s_.cluster, s_.seed);
+    platform = build_platform(*engine, topo, c, s_.cluster.client_latency_ns);
+  }
+
+  Network::Config nc;
+  nc.n_nodes = n;
+  nc.n_clients = c;
+  nc.node_latency = topo.latency;
+  nc.client_latency = s_.cluster.client_latency_ns;
+  nc.jitter = s_.cluster.jitter_ns;
+  nc.loss = s_.cluster.loss;
+  nc.duplicate = s_.cluster.duplicate;
+  network_ = std::make_unique<Network>(nc, Rng::stream(s_.seed, "network"),
+                                       [this](Address dst) { wake(dst); });
+  factory_ = make_protocol_factory(s_);
+  workload_ = std::make_unique<WorkloadState>(s_.workload, c);
+
+  slots_.resize(n + c);
+  for (NodeId i = 0; i < n; ++i) {
+    slots_[i].host = platform.node_hosts[i];
+    slots_[i].is_node = true;
+    slots_[i].endpoint = factory_->make_node(i, Rng::stream(s_.seed, "node", i * 100003ULL));
+  }
+  for (int i = 0; i < c; ++i) {
+    auto client = std::make_unique<ClientProcess>(i, n, workload_.get(), &recorder_,
+                                                  Rng::stream(s_.seed, "client", i));
+    clients_.push_back(client.get());
+    slots_[n + i].host = platform.client_hosts[i];
+    slots_[n + i].endpoint = std::move(client);
+  }
+  for (Address a = 0; a < n + c; ++a) start_endpoint(a);
+
+  if (s_.workload.rate_per_s > 0) {
+    sg4::Actor::create("load", platform.client_hosts[0], [this] { load_generator(); })
+        ->daemonize();
+  }
+
+  Nemesis nemesis(s_, this, Rng::stream(s_.seed, "nemesis"));
+  sg4::Actor::create("nemesis", platform.client_hosts[0], [&nemesis] { nemesis.run(); });
+
+  auto wall_start = std::chrono::steady_clock::now();
+  engine->run();
+  result_->wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  result_->simulated_ns = s_.duration_ns;
+  result_->history = recorder_.history_ops();
+  result_->events = recorder_.events();
+  result_->node_violations = recorder_.node_violations();
+  result_->faults = nemesis.records();
+  result_->messages = network_->counters();
+  result_->elections_started = recorder_.elections_started();
+  result_->leaders_elected = recorder_.leaders_elected();
+  result_->skipped_arrivals = workload_->skipped_arrivals;
+  result_->storage_writes = factory_->storage_writes();
+  result_->protocol_steps = steps_;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, uint64_t seed) {
+  RunResult result;
+  result.scenario = scenario;
+  result.scenario.seed = seed;
+  if (result.scenario.workload.stop_ns <= 0) result.scenario.workload.stop_ns = scenario.duration_ns;
+  // SimGrid reads its options from argv; keep its own logging quiet unless something is wrong.
+  int argc = 2;
+  char arg0[] = "synod";
+  char arg1[] = "--log=root.thresh:warning";
+  char* argv[] = {arg0, arg1, nullptr};
+  sg4::Engine engine(&argc, argv);
+  // LV08 (the default) multiplies link latencies by 13.01; CM02 keeps them as given.
+  engine.set_config("network/model:CM02");
+  Runner runner(result.scenario, &result);
+  runner.run();
+  for (size_t k = 0; k < static_cast<size_t>(MsgKind::kCount); ++k)
+    result.message_kind_names.push_back(message_kind_name(static_cast<MsgKind>(k)));
+  return result;
+}
+
+}  // namespace synod::sim
