@@ -1129,19 +1129,24 @@ bool parse_duration(const std::string& text, Nanos* out) {
     };
     if (whole.empty() || !digits(whole) || !digits(frac)) return false;
     if (dot != std::string::npos && frac.empty()) return false;  // "1.s"
-    if (whole.size() > 12 || frac.size() > 9) return false;      // beyond any sane run
+    if (whole.size() > 19 || frac.size() > 9) return false;  // keeps the arithmetic in range
     uint64_t w = 0;
     uint64_t fr = 0;
     parse_uint64(whole, &w);
     if (!frac.empty()) parse_uint64(frac, &fr);
-    uint64_t scale = 1;
+    uint64_t scale = 1;  // 10^(fraction digits)
     for (size_t i = 0; i < frac.size(); ++i) scale *= 10;
-    const unsigned __int128 total = static_cast<unsigned __int128>(w) * unit_ns * scale +
-                                    static_cast<unsigned __int128>(fr) * unit_ns;
-    if (total % scale != 0) return false;  // finer than a nanosecond
-    const unsigned __int128 ns = total / scale;
-    if (ns > static_cast<unsigned __int128>(std::numeric_limits<Nanos>::max())) return false;
-    *out = static_cast<Nanos>(ns);
+    const uint64_t unit = static_cast<uint64_t>(unit_ns);
+    const uint64_t max_ns = static_cast<uint64_t>(std::numeric_limits<Nanos>::max());
+    if (w > max_ns / unit) return false;
+    // fr / scale of a unit, in ns: fr * unit / scale. Dividing both by their gcd keeps the product
+    // below lcm(unit, scale) <= 6e10, far inside 64 bits.
+    const uint64_t g = std::gcd(unit, scale);
+    if ((fr * (unit / g)) % (scale / g) != 0) return false;  // finer than a nanosecond
+    const uint64_t frac_ns = fr * (unit / g) / (scale / g);
+    const uint64_t ns = w * unit;
+    if (frac_ns > max_ns - ns) return false;
+    *out = static_cast<Nanos>(ns + frac_ns);
     return true;
   }
   return false;
