@@ -1,0 +1,107 @@
+// Scenario sweeps: every Raft scenario under 20 seeds, each run as a user would run it. Safety
+// (no invariant violation, no lost acknowledged write, a linearizable history) must hold on every
+// seed; each scenario's own expectation about progress is checked too. A failure prints the
+// command that replays it.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "run_util.hpp"
+
+namespace synod::test {
+namespace {
+
+constexpr int kSeeds = 20;
+
+struct HistoryEvent {
+  int64_t process;
+  std::string type;
+  double time;
+};
+
+std::vector<HistoryEvent> read_history(const std::filesystem::path& p) {
+  std::vector<HistoryEvent> out;
+  std::istringstream in(read_file(p));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    out.push_back({j["process"].get<int64_t>(), j["type"].get<std::string>(), j["time"].get<double>()});
+  }
+  return out;
+}
+
+// Operations that completed ok within [from, to), and among them those also invoked in it.
+struct WindowCounts {
+  int ok_completed = 0;
+  int ok_invoked_and_completed = 0;
+};
+
+WindowCounts ok_in_window(const std::vector<HistoryEvent>& h, double from, double to) {
+  WindowCounts c;
+  std::map<int64_t, double> invoked_at;
+  for (const auto& e : h) {
+    if (e.type == "invoke") {
+      invoked_at[e.process] = e.time;
+      continue;
+    }
+    if (e.type == "ok" && e.time >= from && e.time < to) {
+      c.ok_completed++;
+      if (invoked_at[e.process] >= from) c.ok_invoked_and_completed++;
+    }
+  }
+  return c;
+}
+
+class Sweep : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
+  const std::string scenario = GetParam();
+  TempDir dir("sweep-" + scenario);
+  for (int seed = 1; seed <= kSeeds; ++seed) {
+    std::filesystem::path out = dir.path() / std::to_string(seed);
+    std::string command = synod_run(scenario, seed, out);
+    SCOPED_TRACE("replay: " + command);
+    CommandResult r = run_command(command);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto report = read_json(out / "report.json");
+    EXPECT_TRUE(report["invariants"]["violations"].empty()) << report["invariants"].dump(2);
+    EXPECT_TRUE(report["consistency"]["lost_acknowledged_writes"].empty())
+        << report["consistency"].dump(2);
+    EXPECT_EQ(report["consistency"]["verdict"], "linearizable") << report["consistency"].dump(2);
+    EXPECT_GT(report["ops"]["ok"].get<int>(), 100);
+
+    auto history = read_history(out / "history.jsonl");
+    if (scenario == "raft-majority-partition") {
+      // No majority anywhere between 3s and 6s: nothing invoked in the split may succeed in it.
+      EXPECT_EQ(ok_in_window(history, 3.0, 6.0).ok_invoked_and_completed, 0);
+      EXPECT_GT(ok_in_window(history, 6.5, 9.0).ok_completed, 0) << "no progress after the heal";
+    }
+    if (scenario == "raft-minority-partition") {
+      // The majority side keeps serving through the partition (after at most one election).
+      EXPECT_GT(ok_in_window(history, 4.0, 7.0).ok_invoked_and_completed, 100);
+    }
+    if (scenario == "raft-leader-crash") {
+      EXPECT_GE(report["elections"]["leaders_elected"].get<int>(), 2) << "no new leader after the crash";
+      EXPECT_GT(ok_in_window(history, 4.0, 6.0).ok_invoked_and_completed, 100);
+    }
+    if (scenario == "raft-full-restart") {
+      EXPECT_GT(ok_in_window(history, 6.0, 9.0).ok_invoked_and_completed, 100)
+          << "no progress after the whole cluster restarted";
+    }
+    std::filesystem::remove_all(out);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
+                         ::testing::Values("raft-basic", "raft-leader-crash",
+                                           "raft-minority-partition", "raft-majority-partition",
+                                           "raft-lossy-network", "raft-full-restart"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace synod::test
