@@ -228,39 +228,65 @@ TEST(TopologySampling, ConstantDrawsNothing) {
   EXPECT_EQ(used.next_u64(), untouched.next_u64());
 }
 
-// Property: Dijkstra's matrix equals a naive Floyd–Warshall on random connected edge lists.
+// Naive all-pairs shortest paths over the links, for the property tests below.
+std::vector<Nanos> floyd_warshall(const TopologyGraph& t) {
+  const int nv = t.n_vertices();
+  const Nanos inf = kNever / 4;
+  std::vector<Nanos> d(static_cast<size_t>(nv * nv), inf);
+  auto at = [&](int a, int b) -> Nanos& { return d[static_cast<size_t>(a * nv + b)]; };
+  for (int a = 0; a < nv; ++a) at(a, a) = 0;
+  for (const auto& l : t.links) {
+    at(l.u, l.v) = std::min(at(l.u, l.v), l.latency_ns);
+    at(l.v, l.u) = std::min(at(l.v, l.u), l.latency_ns);
+  }
+  for (int k = 0; k < nv; ++k) {
+    for (int a = 0; a < nv; ++a) {
+      for (int b = 0; b < nv; ++b) at(a, b) = std::min(at(a, b), at(a, k) + at(k, b));
+    }
+  }
+  std::vector<Nanos> nodes_only;
+  for (int a = 0; a < t.n_nodes; ++a) {
+    for (int b = 0; b < t.n_nodes; ++b) nodes_only.push_back(at(a, b));
+  }
+  return nodes_only;
+}
+
+// Property: the matrix equals Floyd–Warshall on random connected edge lists, sparse and dense
+// (build_topology switches between Boost's Dijkstra and a matrix Dijkstra by density).
 TEST(TopologyEdges, MatrixMatchesFloydWarshall) {
   Rng rng(2024);
-  for (int round = 0; round < 60; ++round) {
-    const int n = 2 + static_cast<int>(rng.below(9));
+  for (int round = 0; round < 80; ++round) {
+    const int n = 2 + static_cast<int>(rng.below(11));
     ClusterSpec spec = spec_of(n, Topology::Edges);
     for (int v = 1; v < n; ++v) {  // a random spanning tree keeps it connected
       spec.edges.push_back({static_cast<int>(rng.below(static_cast<uint64_t>(v))), v,
                             rng.between(0, 50) * kNanosPerMicro});
     }
-    const int extra = static_cast<int>(rng.below(static_cast<uint64_t>(2 * n)));
+    const int extra = static_cast<int>(rng.below(static_cast<uint64_t>(n * n)));
     for (int e = 0; e < extra; ++e) {
       const int a = static_cast<int>(rng.below(static_cast<uint64_t>(n)));
       const int b = static_cast<int>(rng.below(static_cast<uint64_t>(n)));
       if (a != b) spec.edges.push_back({a, b, rng.between(0, 50) * kNanosPerMicro});
     }
     const TopologyGraph t = build_topology(spec, 1);
-
-    const Nanos inf = kNever / 4;
-    std::vector<Nanos> d(static_cast<size_t>(n * n), inf);
-    auto at = [&](int a, int b) -> Nanos& { return d[static_cast<size_t>(a * n + b)]; };
-    for (int a = 0; a < n; ++a) at(a, a) = 0;
-    for (const auto& e : spec.edges) {
-      at(e.a, e.b) = std::min(at(e.a, e.b), e.latency_ns);
-      at(e.b, e.a) = std::min(at(e.b, e.a), e.latency_ns);
-    }
-    for (int k = 0; k < n; ++k) {
-      for (int a = 0; a < n; ++a) {
-        for (int b = 0; b < n; ++b) at(a, b) = std::min(at(a, b), at(a, k) + at(k, b));
-      }
-    }
-    ASSERT_EQ(t.latency, d) << "round " << round;
+    ASSERT_EQ(t.latency, floyd_warshall(t)) << "round " << round;
     expect_consistent(t);
+  }
+}
+
+// The same for every generated kind with latencies spread wide enough that detours win.
+TEST(TopologySampling, EveryKindMatchesFloydWarshall) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    const LatencyDist wide = uniform(kNanosPerMicro, 20 * kMs);
+    ClusterSpec regions = spec_of(9, Topology::Regions);
+    regions.regions = {{"a", {0, 3, 6}, wide}, {"b", {1, 4, 7}, constant(kMs)}, {"c", {2, 5, 8}, wide}};
+    regions.wan_latency = uniform(5 * kMs, 30 * kMs);
+    for (const ClusterSpec& spec : {spec_of(12, Topology::Full, wide), spec_of(9, Topology::Star, wide),
+                                    spec_of(10, Topology::Ring, wide), regions}) {
+      const TopologyGraph t = build_topology(spec, seed);
+      ASSERT_EQ(t.latency, floyd_warshall(t)) << "kind " << static_cast<int>(spec.topology) << " seed " << seed;
+      expect_consistent(t);
+    }
   }
 }
 
