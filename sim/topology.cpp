@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
-#include <optional>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -134,54 +133,26 @@ void build_edges(const ClusterSpec& spec, Builder& b, int n) {
 
 constexpr Nanos kUnreached = std::numeric_limits<Nanos>::max();
 
-// Dijkstra over a V×V weight matrix, O(V²) per source and no heap. On complete graphs (full,
-// regions) Boost's heap-based version pays a heap update for most edges: at N=1000 this takes
-// 2 s where Boost takes 10 s. Parents follow Boost's convention (source and unreached: themselves).
-class DenseDijkstra {
- public:
-  explicit DenseDijkstra(const TopoGraph& g)
-      : nv_(boost::num_vertices(g)), weight_(nv_ * nv_, kUnreached) {
-    for (auto [it, end] = boost::edges(g); it != end; ++it) {
-      const size_t u = boost::source(*it, g);
-      const size_t v = boost::target(*it, g);
-      const Nanos w = std::min(weight_[u * nv_ + v], g[*it].latency_ns);
-      weight_[u * nv_ + v] = w;
-      weight_[v * nv_ + u] = w;
-    }
+// Meshes (full, regions): every pair has exactly one link of its own, and takes it.
+void use_direct_links(TopologyGraph* topo) {
+  const size_t n = static_cast<size_t>(topo->n_nodes);
+  const size_t nv = static_cast<size_t>(topo->n_vertices());
+  assert(nv == n);
+  topo->latency.assign(n * n, 0);
+  topo->pred.assign(n * nv, -1);
+  for (const TopoLink& link : topo->links) {
+    const auto u = static_cast<size_t>(link.u);
+    const auto v = static_cast<size_t>(link.v);
+    topo->latency[u * n + v] = link.latency_ns;
+    topo->latency[v * n + u] = link.latency_ns;
+    topo->pred[u * nv + v] = link.u;
+    topo->pred[v * nv + u] = link.v;
   }
+}
 
-  void run(size_t s, std::vector<Nanos>& dist, std::vector<size_t>& parent) const {
-    std::vector<char> done(nv_, 0);
-    for (size_t v = 0; v < nv_; ++v) {
-      dist[v] = kUnreached;
-      parent[v] = v;
-    }
-    dist[s] = 0;
-    for (size_t round = 0; round < nv_; ++round) {
-      size_t u = nv_;
-      for (size_t v = 0; v < nv_; ++v) {
-        if (!done[v] && dist[v] != kUnreached && (u == nv_ || dist[v] < dist[u])) u = v;
-      }
-      if (u == nv_) break;  // the rest is unreachable
-      done[u] = 1;
-      const Nanos* row = &weight_[u * nv_];
-      for (size_t v = 0; v < nv_; ++v) {
-        if (!done[v] && row[v] != kUnreached && dist[u] + row[v] < dist[v]) {
-          dist[v] = dist[u] + row[v];
-          parent[v] = u;
-        }
-      }
-    }
-  }
-
- private:
-  size_t nv_;
-  std::vector<Nanos> weight_;  // kUnreached: no link
-};
-
-// One Dijkstra per node fills the matrix and the predecessor table: the matrix version on dense
-// graphs, Boost's on sparse ones (star, ring, most edge lists), where it is the faster.
-void compute_shortest_paths(TopologyGraph* topo) {
+// Forwarding topologies (star, ring, edges): one Dijkstra per node fills the matrix and the
+// predecessor table.
+void use_shortest_paths(TopologyGraph* topo) {
   const int n = topo->n_nodes;
   const size_t nv = static_cast<size_t>(topo->n_vertices());
   topo->latency.assign(static_cast<size_t>(n) * static_cast<size_t>(n), 0);
@@ -189,19 +160,12 @@ void compute_shortest_paths(TopologyGraph* topo) {
   std::vector<Nanos> dist(nv);
   std::vector<size_t> parent(nv);
   const auto index = boost::get(boost::vertex_index, topo->graph);
-  const bool dense = 4 * boost::num_edges(topo->graph) >= nv * nv;
-  std::optional<DenseDijkstra> dense_dijkstra;
-  if (dense) dense_dijkstra.emplace(topo->graph);
   for (int s = 0; s < n; ++s) {
-    if (dense) {
-      dense_dijkstra->run(static_cast<size_t>(s), dist, parent);
-    } else {
-      boost::dijkstra_shortest_paths(
-          topo->graph, static_cast<size_t>(s),
-          boost::weight_map(boost::get(&TopoEdgeProps::latency_ns, topo->graph))
-              .distance_map(boost::make_iterator_property_map(dist.begin(), index))
-              .predecessor_map(boost::make_iterator_property_map(parent.begin(), index)));
-    }
+    boost::dijkstra_shortest_paths(
+        topo->graph, static_cast<size_t>(s),
+        boost::weight_map(boost::get(&TopoEdgeProps::latency_ns, topo->graph))
+            .distance_map(boost::make_iterator_property_map(dist.begin(), index))
+            .predecessor_map(boost::make_iterator_property_map(parent.begin(), index)));
     for (int t = 0; t < n; ++t) {
       if (dist[static_cast<size_t>(t)] == kUnreached) {
         throw std::invalid_argument(fmt::format("the topology does not connect {} and {}",
@@ -212,6 +176,7 @@ void compute_shortest_paths(TopologyGraph* topo) {
           dist[static_cast<size_t>(t)];
     }
     for (size_t v = 0; v < nv; ++v) {
+      // Boost marks the source and unreached vertices as their own parent.
       if (parent[v] != v) topo->pred[static_cast<size_t>(s) * nv + v] = static_cast<int>(parent[v]);
     }
   }
@@ -248,7 +213,11 @@ TopologyGraph build_topology(const ClusterSpec& spec, uint64_t seed) {
     case Topology::Edges: build_edges(spec, b, n); break;
     case Topology::Platform: break;  // rejected above
   }
-  compute_shortest_paths(&topo);
+  if (spec.topology == Topology::Full || spec.topology == Topology::Regions) {
+    use_direct_links(&topo);
+  } else {
+    use_shortest_paths(&topo);
+  }
   return topo;
 }
 

@@ -2,20 +2,26 @@
 //
 // build_topology() turns a scenario's ClusterSpec into a TopologyGraph: one vertex per node
 // (vertex i is node i), extra vertices for switches (the star's hub), and one undirected edge per
-// physical link, weighted by its latency. A pair's latency is the latency-shortest path between
-// them (Dijkstra; nodes and switches both forward), so every topology follows one rule and the
-// SimGrid platform built from the graph (platform.hpp) routes along exactly these paths.
+// physical link, weighted by its latency. The SimGrid platform built from the graph (platform.hpp)
+// routes every pair along the path chosen here, so SimGrid and the matrix agree.
+//
+// Which path a pair takes:
+//   Meshes (full, regions) give every pair a link of its own, and the pair uses it: its latency is
+//   that link's, as drawn, even where a detour through other nodes would be faster. Nodes of a mesh
+//   do not forward; otherwise `{dist: uniform, min: 1ms, max: 20ms}` would yield pair latencies
+//   bunched near the minimum, and every cross-region pair would ride the luckiest WAN draw.
+//   Star, ring and edges forward: a pair takes the latency-shortest path (Dijkstra), through the
+//   hub, the shorter way round, or through intermediate nodes (also when that beats a direct edge).
 //
 // Per topology (see docs/scenarios.md for the keys):
-//   Full     a link per pair, each latency drawn from `latency`. Where a direct link is slower than a
-//            detour through another node the detour wins; pair latencies stay within [min, max].
+//   Full     a link per pair, each latency drawn from `latency`.
 //   Star     one hub vertex; a link node↔hub per node, latency drawn per link. Pair = sum of two links.
 //   Ring     links n1-n2, ..., nN-n1, latency drawn per link; a pair takes the shorter way round.
 //   Regions  a full mesh inside each region (drawn from the region's `latency`) and a WAN link
 //            between every cross-region pair (drawn from `wan_latency`). There is no gateway vertex:
-//            with zero-latency access links a gateway would let intra-region traffic shortcut through
-//            it, and with non-zero ones every cross-region pair would pay more than `wan_latency`.
-//   Edges    the listed links; a missing pair goes through intermediate nodes.
+//            its access links would add to every cross-region pair, which would then no longer see
+//            `wan_latency`; and with a WAN link per pair each pair draws its own WAN latency.
+//   Edges    the listed links, latency-shortest paths.
 //   Platform not built here: load_platform_file() (platform.hpp) reads the matrix off SimGrid.
 //
 // Link latencies are drawn in a fixed order (pairs (a, b) with a < b in lexicographic order; ring
@@ -67,8 +73,8 @@ struct TopologyGraph {
   // One-way latency a→b at [a * n_nodes + b]; diagonal 0. Symmetric for built topologies; a loaded
   // XML platform may have asymmetric routes.
   std::vector<Nanos> latency;
-  // pred[s * n_vertices() + v]: the vertex before v on the chosen shortest path from node s
-  // (-1 for s itself). Empty for a topology read from an XML platform (no graph to walk).
+  // pred[s * n_vertices() + v]: the vertex before v on the chosen path from node s (-1 for s
+  // itself). Empty for a topology read from an XML platform (no graph to walk).
   std::vector<int> pred;
 
   int n_vertices() const { return static_cast<int>(boost::num_vertices(graph)); }
@@ -76,7 +82,7 @@ struct TopologyGraph {
     return latency[static_cast<size_t>(a) * static_cast<size_t>(n_nodes) + static_cast<size_t>(b)];
   }
   bool has_paths() const { return !pred.empty(); }
-  // Vertices from a to b inclusive, along the chosen shortest path ({a} when a == b).
+  // Vertices from a to b inclusive, along the chosen path ({a} when a == b).
   // Requires has_paths().
   std::vector<int> path_vertices(int a, int b) const;
   // Indexes into `links`, in travel order from a to b (empty when a == b). Between two vertices
