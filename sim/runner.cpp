@@ -25,7 +25,8 @@ constexpr int kMaxTimerFiringsPerInstant = 10000;
 
 class Runner final : public ClusterControl {
  public:
-  Runner(const Scenario& s, RunResult* result) : s_(s), result_(result), recorder_(s.node_count()) {}
+  Runner(const Scenario& s, RunResult* result, std::unique_ptr<ProtocolFactory> factory)
+      : s_(s), result_(result), recorder_(s.node_count()), factory_(std::move(factory)) {}
 
   void run();
 
@@ -194,7 +195,7 @@ void Runner::run() {
   nc.duplicate = s_.cluster.duplicate;
   network_ = std::make_unique<Network>(nc, Rng::stream(s_.seed, "network"),
                                        [this](Address dst) { wake(dst); });
-  factory_ = make_protocol_factory(s_);
+  if (!factory_) factory_ = make_protocol_factory(s_);
   workload_ = std::make_unique<WorkloadState>(s_.workload, c);
 
   slots_.resize(n + c);
@@ -226,8 +227,8 @@ void Runner::run() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   result_->simulated_ns = s_.duration_ns;
-  result_->history = recorder_.history_ops();
-  result_->events = recorder_.events();
+  result_->history = recorder_.take_history();
+  result_->events = recorder_.take_events();
   result_->node_violations = recorder_.node_violations();
   result_->faults = nemesis.records();
   result_->messages = network_->counters();
@@ -240,7 +241,8 @@ void Runner::run() {
 
 }  // namespace
 
-RunResult run_scenario(const Scenario& scenario, uint64_t seed) {
+RunResult run_scenario(const Scenario& scenario, uint64_t seed,
+                       std::unique_ptr<ProtocolFactory> factory) {
   RunResult result;
   result.scenario = scenario;
   result.scenario.seed = seed;
@@ -253,7 +255,7 @@ RunResult run_scenario(const Scenario& scenario, uint64_t seed) {
   sg4::Engine engine(&argc, argv);
   // LV08 (the default) multiplies link latencies by 13.01; CM02 keeps them as given.
   engine.set_config("network/model:CM02");
-  Runner runner(result.scenario, &result);
+  Runner runner(result.scenario, &result, std::move(factory));
   runner.run();
   for (size_t k = 0; k < static_cast<size_t>(MsgKind::kCount); ++k)
     result.message_kind_names.push_back(message_kind_name(static_cast<MsgKind>(k)));

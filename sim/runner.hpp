@@ -17,6 +17,7 @@
 
 #include "analysis/events.hpp"
 #include "sim/nemesis.hpp"
+#include "sim/protocol_factory.hpp"
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
 #include "sim/scenario.hpp"
@@ -42,6 +43,8 @@ struct RunResult {
 
 // Runs `scenario` with `seed` (overriding the file's). Throws ScenarioError for problems that only
 // show when the platform is built (a platform file without the named hosts, ...).
-RunResult run_scenario(const Scenario& scenario, uint64_t seed);
+// `factory` replaces the scenario's protocol (benchmarks and tests use it to run their own).
+RunResult run_scenario(const Scenario& scenario, uint64_t seed,
+                       std::unique_ptr<ProtocolFactory> factory = nullptr);
 
 }  // namespace synod::sim

@@ -21,6 +21,8 @@ enum class MsgKind : uint16_t {
   RaftRequestVoteReply,
   RaftAppendEntries,
   RaftAppendEntriesReply,
+  // Benchmarks and simulator tests: a payload-free message
+  Ping,
   kCount
 };
 

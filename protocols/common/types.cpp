@@ -43,6 +43,7 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::RaftRequestVoteReply: return "RequestVoteReply";
     case MsgKind::RaftAppendEntries: return "AppendEntries";
     case MsgKind::RaftAppendEntriesReply: return "AppendEntriesReply";
+    case MsgKind::Ping: return "Ping";
     case MsgKind::kCount: break;
   }
   return "?";
