@@ -47,6 +47,10 @@ class Recorder {
   NodeId leader() const;
   int64_t max_term() const;
 
+  // The run is over: hand the record to the result without copying it.
+  std::vector<HistoryOp> take_history() { return std::move(history_); }
+  std::vector<analysis::RunEvent> take_events() { return std::move(events_); }
+
   const std::vector<HistoryOp>& history_ops() const { return history_; }
   const std::vector<analysis::RunEvent>& events() const { return events_; }
   const std::vector<analysis::InvariantViolation>& node_violations() const {
