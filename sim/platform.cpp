@@ -37,7 +37,8 @@ void check_engine_ready(const sg4::Engine& engine) {
 double to_link_seconds(Nanos ns) { return static_cast<double>(ns) / 1e9; }
 Nanos from_link_seconds(double s) { return static_cast<Nanos>(std::llround(s * 1e9)); }
 
-// Returns the route's link count as well, so callers can tell "no route" (0 links) apart.
+// Returns the route's link count as well, so callers can tell "no route" apart: a full zone
+// returns an empty route, other zones throw std::invalid_argument (caught by the caller).
 Nanos route_latency(const sg4::Host* a, const sg4::Host* b, size_t* n_links) {
   std::vector<sg4::Link*> links;
   double latency_s = 0;  // route_to adds to it
@@ -209,6 +210,9 @@ Platform load_platform_file(sg4::Engine& engine, const std::string& xml,
     platform.client_hosts.push_back(host);
   }
   if (client_zone != nullptr) client_zone->seal();
+  // Zones loaded from XML stay unsealed until Engine::run(), and Floyd or Dijkstra zones compute
+  // their routes only when sealed: before this, route_to() finds no route in them.
+  engine.seal_platform();
 
   const int n = static_cast<int>(node_names.size());
   std::vector<Nanos> matrix(static_cast<size_t>(n) * static_cast<size_t>(n), 0);
@@ -216,8 +220,13 @@ Platform load_platform_file(sg4::Engine& engine, const std::string& xml,
     for (int b = 0; b < n; ++b) {
       if (a == b) continue;
       size_t n_links = 0;
-      const Nanos latency = route_latency(platform.node_hosts[static_cast<size_t>(a)],
-                                          platform.node_hosts[static_cast<size_t>(b)], &n_links);
+      Nanos latency = 0;
+      try {
+        latency = route_latency(platform.node_hosts[static_cast<size_t>(a)],
+                                platform.node_hosts[static_cast<size_t>(b)], &n_links);
+      } catch (const std::invalid_argument&) {
+        n_links = 0;  // SimGrid's message says the same with less context
+      }
       if (n_links == 0) {
         throw std::runtime_error(fmt::format("{}: no route from host '{}' to host '{}'", xml,
                                              node_names[static_cast<size_t>(a)],

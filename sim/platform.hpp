@@ -52,7 +52,9 @@ std::string client_host_name(int k);
 Platform build_platform(simgrid::s4u::Engine& engine, const TopologyGraph& topo, int n_clients,
                         Nanos client_latency_ns, const PlatformOptions& options = {});
 
-// Loads a SimGrid XML platform and finds the host named like each node; `out` (if not null) gets
+// Loads a SimGrid XML platform (any routing: Full, Floyd, Dijkstra, clusters, nested zones), seals
+// it (Engine::seal_platform, so Floyd/Dijkstra zones have computed their routes) and finds the host
+// named like each node; `out` (if not null) gets
 // a TopologyGraph with the node vertices, no links (has_paths() is false) and the latency matrix
 // read off SimGrid's routes (one-way; may be asymmetric).
 // Client k is the file's host "client<k+1>" if it has one; otherwise a host of that name is added
@@ -65,7 +67,8 @@ Platform load_platform_file(simgrid::s4u::Engine& engine, const std::string& xml
                             TopologyGraph* out);
 
 // The summed latency of SimGrid's route a→b, rounded to the nanosecond; 0 when a == b.
-// (A pair without any route also reads 0: SimGrid 3.32 returns an empty route silently.)
+// Without a route, a full zone silently gives an empty route (reads 0) while other zones throw
+// std::invalid_argument; load_platform_file() checks every node pair for you.
 Nanos route_latency_ns(const simgrid::s4u::Host* a, const simgrid::s4u::Host* b);
 
 }  // namespace synod::sim

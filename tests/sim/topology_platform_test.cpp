@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <simgrid/s4u.hpp>
 
@@ -296,6 +297,30 @@ TEST(LoadPlatform, MatrixIsReadOffTheRoutes) {
   });
 }
 
+TEST(LoadPlatform, FloydRoutesAreComputedBeforeReading) {
+  EXPECT_CHILD_OK([](sg4::Engine& e, Problems& p) {
+    TopologyGraph topo;
+    load_platform_file(e, kPlatforms + "floyd_chain.xml", {"n1", "n2", "n3"}, 1, &topo);
+    p.expect_eq(topo.latency, std::vector<Nanos>{0, kMs, 3 * kMs, kMs, 0, 2 * kMs, 3 * kMs, 2 * kMs, 0},
+                "matrix");
+  });
+}
+
+TEST(LoadPlatform, ClusterTag) {
+  EXPECT_CHILD_OK([](sg4::Engine& e, Problems& p) {
+    TopologyGraph topo;
+    const Platform platform =
+        load_platform_file(e, kPlatforms + "cluster.xml", {"n1", "n2", "n3", "n4"}, 3, &topo);
+    for (int a = 0; a < 4; ++a) {
+      for (int b = 0; b < 4; ++b) {
+        p.expect_eq(topo.latency_ns(a, b), a == b ? 0 : 600 * kNanosPerMicro,
+                    fmt::format("latency {}->{}", a, b));
+      }
+    }
+    p.expect_eq(platform.client_hosts.at(2)->get_name(), std::string("client3"), "client3");
+  });
+}
+
 // Expects load_platform_file to throw std::runtime_error whose message holds every `needle`.
 void expect_load_error(sg4::Engine& e, Problems& p, const std::string& file,
                        const std::vector<std::string>& nodes,
@@ -322,6 +347,13 @@ TEST(LoadPlatform, MissingRouteIsNamed) {
   EXPECT_CHILD_OK([](sg4::Engine& e, Problems& p) {
     expect_load_error(e, p, kPlatforms + "missing_route.xml", {"n1", "n2", "n3"},
                       {"missing_route.xml", "no route from host 'n1' to host 'n3'"});
+  });
+}
+
+TEST(LoadPlatform, MissingFloydRouteIsNamed) {
+  EXPECT_CHILD_OK([](sg4::Engine& e, Problems& p) {
+    expect_load_error(e, p, kPlatforms + "floyd_chain.xml", {"n1", "n2", "n3", "n4"},
+                      {"floyd_chain.xml", "no route from host 'n1' to host 'n4'"});
   });
 }
 
