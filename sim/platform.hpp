@@ -46,17 +46,18 @@ std::string client_host_name(int k);
 
 // Builds one full zone: a host per node and per client, a SimGrid link per topology link, and
 // for every pair of node hosts a route along topo.path_links() (switch vertices are just links
-// chained), or a link per pair beyond options.max_route_links. Each client has its own link with client_latency_ns: client↔node routes cross it
-// alone, client↔client routes cross both clients' links. Requires topo.has_paths().
-// Throws std::invalid_argument if two hosts would share a name.
+// chained; beyond options.max_route_links, one link per pair instead). Each client has its own
+// link with client_latency_ns: client↔node routes cross it alone, client↔client routes cross both
+// clients' links. Requires topo.has_paths(). Throws std::invalid_argument if two hosts would share
+// a name.
 Platform build_platform(simgrid::s4u::Engine& engine, const TopologyGraph& topo, int n_clients,
                         Nanos client_latency_ns, const PlatformOptions& options = {});
 
 // Loads a SimGrid XML platform (any routing: Full, Floyd, Dijkstra, clusters, nested zones), seals
-// it (Engine::seal_platform, so Floyd/Dijkstra zones have computed their routes) and finds the host
-// named like each node; `out` (if not null) gets
-// a TopologyGraph with the node vertices, no links (has_paths() is false) and the latency matrix
-// read off SimGrid's routes (one-way; may be asymmetric).
+// it (Engine::seal_platform: Floyd and Dijkstra zones compute their routes only then) and finds the
+// host named like each node. `out` (if not null) gets a TopologyGraph with the node vertices, no
+// links (has_paths() is false) and the latency matrix read off SimGrid's routes (one-way; may be
+// asymmetric).
 // Client k is the file's host "client<k+1>" if it has one; otherwise a host of that name is added
 // in an extra zone "synod_clients" with no SimGrid routes: the transport gives clients the
 // scenario's client latency, and SimGrid comms to such a client host are not supported.
