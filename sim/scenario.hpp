@@ -123,7 +123,7 @@ struct TargetSpec {
     Leader,          // the current leader (the node in leader role with the highest term); none → no-op
     Followers,       // every live node that is not the leader
     Random,          // one live node chosen at random
-    RandomMinority,  // a random set of floor((n-1)/2) live nodes
+    RandomMinority,  // a random set of floor((n-1)/2) nodes (crashing skips those already down)
     Majority,        // a random set of floor(n/2)+1 nodes
     All,             // every node
     Crashed,         // every currently crashed node (for Restart)
