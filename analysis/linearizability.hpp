@@ -1,0 +1,127 @@
+// Linearizability checking of client histories, and the reports built on it.
+//
+// The checker splits a history by key (linearizability is compositional: a history is
+// linearizable iff each key's sub-history is; Herlihy & Wing 1990, P-compositionality in Horn &
+// Kroening 2015) and checks each key with the Wing & Gong / Lowe depth-first search (the algorithm
+// Porcupine uses), with these semantics:
+// - `ok` operations happened, between their invocation and completion;
+// - `fail` operations did not take effect and are ignored;
+// - `info` operations, and operations invoked but never completed, may take effect at any point
+//   after their invocation, or never.
+// Models: `register` (read / write / cas, every key initially null) and `kv` (get / put / append
+// of strings, every key initially the empty string; get returns the whole string).
+//
+// Contract:
+// - A verdict is never a guess: past its budget (time or memory) a key's verdict is Unknown.
+// - Determinism: everything in a CheckResult except the fields named *elapsed_s and
+//   peak_memory_bytes depends only on the history and the model, unless a budget ran out.
+//   to_json(result, /*include_timing=*/false) is byte-identical for the same history.
+// - Budget: CheckOptions applies to the whole check. Keys are checked one at a time, in key order.
+//   A first pass gives each key an equal share of the time left; keys that exhaust their share are
+//   retried, from scratch, in a second pass that shares out whatever time remains. The memory
+//   bound applies to one key's search (only one search is alive at a time).
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/history.hpp"
+
+namespace synod::analysis {
+
+enum class Model { Register, Kv };
+enum class Verdict { Linearizable, NotLinearizable, Unknown };
+enum class BudgetExhausted { None, Time, Memory };
+
+struct CheckOptions {
+  double timeout_s = 30;
+  size_t max_memory_bytes = 4ull << 30;
+};
+
+// Why a key's sub-history is not linearizable, for a person to read.
+struct Explanation {
+  // The operation whose completion first makes the key's history non-linearizable: the history
+  // up to just before that completion is linearizable, the history up to and including it is not
+  // (operations that end in `fail` count as never having happened, even before they end).
+  Operation blocking;
+  // A linearization of that longest linearizable prefix: its length and its last operations
+  // (at most 10), in linearization order.
+  size_t prefix_length = 0;
+  std::vector<Operation> prefix_tail;
+  std::string value_after_prefix;  // the model's value at the end of that linearization
+  // Operations that could not be placed: `blocking` first, then the operations invoked before
+  // it completed that the prefix's linearization had not placed (at most 10; see unplaced_count).
+  std::vector<Operation> unplaced;
+  size_t unplaced_count = 0;
+  std::string sentence;  // "read of x returned 3 at 1.204 s, but the only write of 3 ..."
+};
+
+struct KeyResult {
+  std::optional<std::string> key;  // nullopt: the history's unnamed register
+  Verdict verdict = Verdict::Unknown;
+  BudgetExhausted exhausted = BudgetExhausted::None;  // why the verdict is Unknown
+  size_t ops = 0;  // operations on this key, all outcomes
+  std::optional<Explanation> explanation;  // for NotLinearizable
+  double elapsed_s = 0;  // timing: not deterministic
+};
+
+struct CheckResult {
+  std::string source;
+  Model model = Model::Register;
+  Verdict verdict = Verdict::Linearizable;  // NotLinearizable if any key is, else Unknown if any is
+  size_t keys_checked = 0;
+  size_t ops_checked = 0;  // operations in the history, all outcomes
+  std::vector<KeyResult> keys;  // in key order (the unnamed register first)
+  // Durability view (independent of the search; see docs/checker.md for the exact definitions):
+  // acknowledged writes whose value no read ever returns although a read came after them and no
+  // other write could have overwritten them; and reads (and successful cas) whose value no
+  // operation ever wrote.
+  std::vector<Operation> lost_writes;
+  std::vector<Operation> never_written_reads;
+  // Timing and resources: not deterministic, left out of to_json(..., false).
+  double elapsed_s = 0;
+  size_t peak_memory_bytes = 0;  // the largest search's cache and stack, as counted by the checker
+};
+
+// Checks `history` against `model`. Throws HistoryError when an operation does not belong to the
+// model (e.g. an append in a register history) or its value has the wrong type for it.
+CheckResult check(const History& history, Model model, const CheckOptions& options = {});
+
+// The reference checker for tests: tries every order of every subset of the info operations
+// (at most 8 operations that are not `fail`; more throws std::invalid_argument). Slow and simple
+// on purpose: it shares no code with check() beyond the parsed History.
+Verdict check_brute_force(const History& history, Model model);
+
+nlohmann::json to_json(const CheckResult& result, bool include_timing);
+// "linearizable: 20 keys, 10234 ops checked in 0.12 s" / "NOT linearizable: key k3: read of ..."
+std::string summary_line(const CheckResult& result);
+// The multi-line text report `synod check` prints: verdict, explanations, durability view.
+void write_text_report(const CheckResult& result, std::ostream& out);
+
+std::string_view to_string(Model model);
+std::string_view to_string(Verdict verdict);
+std::optional<Model> parse_model(std::string_view name);  // "register" | "kv"
+// "30s", "250ms", "2m", "1.5" (seconds). nullopt when malformed or negative.
+std::optional<double> parse_duration_s(std::string_view text);
+
+// `synod check`: the CLI subcommand calls this with its parsed flags.
+struct CheckCommandOptions {
+  Model model = Model::Register;
+  std::optional<HistoryFormat> format;  // nullopt: guessed from the first line
+  double timeout_s = 30;
+  size_t max_memory_bytes = 4ull << 30;
+  bool json = false;  // print to_json(result, true) instead of the text report
+  std::string file;
+};
+
+// Exit code: 0 linearizable, 1 not linearizable, 2 unknown (budget ran out) or the file could
+// not be read or parsed (message on `err`).
+int run_check_command(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace synod::analysis

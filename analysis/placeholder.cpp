@@ -1,1 +1,0 @@
-// placeholder: the checker is being written
