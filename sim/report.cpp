@@ -1,6 +1,7 @@
 #include "sim/report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -96,6 +97,50 @@ std::vector<std::string> find_lost_writes(const RunResult& r) {
   return lost;
 }
 
+// The window of the timeline: fine enough to see an election in a short run, and at most a few
+// hundred windows in a long one.
+Nanos timeline_window(Nanos duration) {
+  if (duration <= 30 * kNanosPerSecond) return 250 * kNanosPerMilli;
+  if (duration <= 300 * kNanosPerSecond) return kNanosPerSecond;
+  return duration / 300;
+}
+
+struct Window {
+  uint64_t ok = 0, fail = 0, info = 0;
+  std::vector<double> latency_ms;
+};
+
+// Outcomes per window of completion time (ok latency counted in the window it completed in).
+std::vector<Window> timeline(const RunResult& r, Nanos window) {
+  std::vector<Window> w(static_cast<size_t>((r.simulated_ns + window - 1) / window));
+  std::map<int64_t, Nanos> open;
+  for (const HistoryOp& h : r.history) {
+    if (h.type == HistoryOp::Type::Invoke) {
+      open[h.process] = h.time;
+      continue;
+    }
+    size_t i = std::min(static_cast<size_t>(h.time / window), w.size() - 1);
+    if (h.type == HistoryOp::Type::Ok) {
+      w[i].ok++;
+      w[i].latency_ms.push_back(to_millis(h.time - open[h.process]));
+    } else if (h.type == HistoryOp::Type::Fail) {
+      w[i].fail++;
+    } else {
+      w[i].info++;
+    }
+  }
+  for (auto& x : w) std::sort(x.latency_ms.begin(), x.latency_ms.end());
+  return w;
+}
+
+// Completion times of ok operations, in order.
+std::vector<Nanos> ok_times(const RunResult& r) {
+  std::vector<Nanos> t;
+  for (const HistoryOp& h : r.history)
+    if (h.type == HistoryOp::Type::Ok) t.push_back(h.time);
+  return t;
+}
+
 }  // namespace
 
 RunAnalysis analyze_run(const RunResult& r) {
@@ -132,6 +177,25 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
                      {"p99", round6(percentile(lat, 99))},   {"p999", round6(percentile(lat, 99.9))},
                      {"max", round6(lat.empty() ? 0 : lat.back())}};
   j["elections"] = {{"started", r.elections_started}, {"leaders_elected", r.leaders_elected}};
+  // Availability: the longest stretch of the load window with no ok completion, and after each
+  // fault how long until the next ok completion.
+  const std::vector<Nanos> oks = ok_times(r);
+  const Nanos load_from = s.workload.start_ns, load_to = std::min(s.workload.stop_ns, s.duration_ns);
+  Nanos longest_gap = 0, gap_from = load_from, prev = load_from;
+  for (Nanos t : oks) {
+    if (t < load_from || t > load_to) continue;
+    if (t - prev > longest_gap) {
+      longest_gap = t - prev;
+      gap_from = prev;
+    }
+    prev = t;
+  }
+  if (load_to - prev > longest_gap) {
+    longest_gap = load_to - prev;
+    gap_from = prev;
+  }
+  j["availability"] = {{"longest_gap_s", round6(to_seconds(longest_gap))},
+                       {"longest_gap_from_s", round6(to_seconds(gap_from))}};
   MessageCounters total;
   ojson by_type = ojson::object();
   for (size_t k = 0; k < r.messages.size(); ++k) {
@@ -156,6 +220,9 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
   for (const FaultRecord& f : r.faults) {
     ojson fj = {{"time_s", round6(to_seconds(f.time))}, {"kind", f.kind}, {"targets", f.targets}};
     if (!f.detail.empty()) fj["detail"] = f.detail;
+    auto next_ok = std::upper_bound(oks.begin(), oks.end(), f.time);
+    fj["next_ok_after_s"] =
+        next_ok == oks.end() ? ojson(nullptr) : ojson(round6(to_seconds(*next_ok - f.time)));
     faults.push_back(fj);
   }
   j["faults"] = faults;
@@ -164,6 +231,19 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
     violations.push_back({{"time_s", round6(v.time_s)}, {"name", v.name}, {"detail", v.detail}});
   j["invariants"] = {{"checked", a.invariants.checked}, {"violations", violations}};
   j["consistency"] = a.consistency;
+  const Nanos window = timeline_window(r.simulated_ns);
+  ojson tl = ojson::array();
+  std::vector<Window> windows = timeline(r, window);
+  for (size_t i = 0; i < windows.size(); ++i) {
+    const Window& w = windows[i];
+    tl.push_back({{"t_s", round6(to_seconds(static_cast<Nanos>(i) * window))},
+                  {"ok", w.ok},
+                  {"fail", w.fail},
+                  {"info", w.info},
+                  {"p50_ms", round6(percentile(w.latency_ms, 50))},
+                  {"p99_ms", round6(percentile(w.latency_ms, 99))}});
+  }
+  j["timeline"] = {{"window_s", round6(to_seconds(window))}, {"windows", tl}};
   j["storage_writes"] = r.storage_writes;
   j["protocol_steps"] = r.protocol_steps;
   return j;
@@ -199,6 +279,18 @@ std::string events_jsonl(const RunResult& r) {
   return out;
 }
 
+std::string timeline_csv(const ojson& report) {
+  const auto& tl = report["timeline"];
+  const double window_s = tl["window_s"].get<double>();
+  std::string out = "t_s,ok,fail,info,ok_per_s,p50_ms,p99_ms\n";
+  for (const auto& w : tl["windows"])
+    out += fmt::format("{},{},{},{},{},{},{}\n", w["t_s"].get<double>(), w["ok"].get<uint64_t>(),
+                       w["fail"].get<uint64_t>(), w["info"].get<uint64_t>(),
+                       w["ok"].get<uint64_t>() / window_s, w["p50_ms"].get<double>(),
+                       w["p99_ms"].get<double>());
+  return out;
+}
+
 std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& j) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) {
@@ -222,6 +314,9 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
   line("messages", fmt::format("{} sent, {} delivered, {} dropped, {} duplicated",
                                m["sent"].get<uint64_t>(), m["delivered"].get<uint64_t>(),
                                m["dropped"].get<uint64_t>(), m["duplicated"].get<uint64_t>()));
+  line("availability", fmt::format("longest stretch without an ok op: {:.3f} s (from {:.3f} s)",
+                                   j["availability"]["longest_gap_s"].get<double>(),
+                                   j["availability"]["longest_gap_from_s"].get<double>()));
   line("faults", fmt::format("{} nemesis actions", r.faults.size()));
   line("invariants", a.invariants.violations.empty()
                          ? fmt::format("{} checked, 0 violations", a.invariants.checked.size())
@@ -254,6 +349,7 @@ void write_outputs(const std::string& dir, const RunResult& r, const ojson& repo
   write("report.json", report.dump(2) + "\n");
   write("history.jsonl", history_jsonl(r));
   write("events.jsonl", events_jsonl(r));
+  write("timeline.csv", timeline_csv(report));
 }
 
 }  // namespace synod::sim

@@ -26,10 +26,11 @@ RunAnalysis analyze_run(const RunResult& r);
 nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
 std::string history_jsonl(const RunResult& r);
 std::string events_jsonl(const RunResult& r);
+std::string timeline_csv(const nlohmann::ordered_json& report);
 std::string text_summary(const RunResult& r, const RunAnalysis& a,
                          const nlohmann::ordered_json& report);
 
-// Writes report.json, history.jsonl and events.jsonl into `dir` (created if needed). Throws
+// Writes report.json, history.jsonl, events.jsonl and timeline.csv into `dir` (created if needed). Throws
 // std::runtime_error naming the path if it cannot.
 void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::ordered_json& report);
 
