@@ -36,13 +36,10 @@ void RaftNode::on_client_request(Address from, const ClientRequest& m, Outbox& o
 
 void RaftNode::leader_append(Entry e, Outbox& out) {
   // Figure 2, "Leaders": append to the local log (persisted inside this step), then replicate.
-  const int64_t index = log_.append(std::move(e));
-  // Followers that are caught up and pipelining get the entry now; the others get it in their
-  // turn (after their next reply, or the next heartbeat).
+  log_.append(std::move(e));
+  // Pipelining followers get it now if their window has room; the others in their turn.
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer == id_) continue;
-    const Progress& p = progress_[static_cast<size_t>(peer)];
-    if (!p.probing && p.next_index == index) send_append(peer, out);
+    if (peer != id_) replicate(peer, out);
   }
   advance_leader_commit(out);  // a single-node cluster commits at once
 }

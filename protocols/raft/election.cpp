@@ -8,12 +8,13 @@
 
 namespace synod::raft {
 
-void RaftNode::start_election(Nanos now, Outbox& out) {
+void RaftNode::start_election(Outbox& out) {
   // §5.2: increment the term, vote for ourselves, reset the election timer, ask everyone else.
   // The new term and our own vote are persisted before any RequestVote leaves, so after a crash
   // we can neither reuse the term nor vote for someone else in it.
   persist_term_and_vote(term() + 1, id_);
   leader_hint_ = kNoNode;
+  held_.clear();
   if (role_ != Role::Candidate) set_role(Role::Candidate, out);
   ProtocolEvent e;
   e.type = EventType::ElectionStart;
@@ -23,9 +24,9 @@ void RaftNode::start_election(Nanos now, Outbox& out) {
   votes_.assign(static_cast<size_t>(cluster_size_), false);
   votes_[static_cast<size_t>(id_)] = true;
   votes_granted_ = 1;
-  reset_election_timer(now);  // a split vote times out and a new election starts (§5.2)
+  reset_election_timer();  // a split vote times out and a new election starts (§5.2)
   if (votes_granted_ >= majority()) {  // a single-node cluster elects itself
-    become_leader(now, out);
+    become_leader(out);
     return;
   }
   auto rv = std::make_shared<RequestVote>();
@@ -38,8 +39,8 @@ void RaftNode::start_election(Nanos now, Outbox& out) {
   }
 }
 
-void RaftNode::on_request_vote(Nanos now, Address from, const RequestVote& m, Outbox& out) {
-  if (m.term > term()) step_down(now, m.term, kNoNode, out);
+void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) {
+  if (m.term > term()) step_down(m.term, kNoNode, out);
   // Figure 2, RequestVote receiver: refuse a stale term; otherwise grant if we have not voted for
   // someone else in this term and the candidate's log is at least as up-to-date as ours (§5.4.1),
   // which keeps every committed entry in every future leader's log.
@@ -49,7 +50,7 @@ void RaftNode::on_request_vote(Nanos now, Address from, const RequestVote& m, Ou
                      log_.is_up_to_date(m.last_log_term, m.last_log_index);
   if (grant) {
     if (voted_for != from) persist_term_and_vote(term(), from);  // on disk before the reply
-    reset_election_timer(now);  // §5.2: granting a vote defers our own candidacy
+    reset_election_timer();  // §5.2: granting a vote defers our own candidacy
   }
   auto reply = std::make_shared<RequestVoteReply>();
   reply->term = term();
@@ -57,10 +58,10 @@ void RaftNode::on_request_vote(Nanos now, Address from, const RequestVote& m, Ou
   out.send(from, std::move(reply));
 }
 
-void RaftNode::on_request_vote_reply(Nanos now, Address from, const RequestVoteReply& m,
+void RaftNode::on_request_vote_reply(Address from, const RequestVoteReply& m,
                                      Outbox& out) {
   if (m.term > term()) {
-    step_down(now, m.term, kNoNode, out);
+    step_down(m.term, kNoNode, out);
     return;
   }
   // A reply to an earlier candidacy, or one that arrives after we won or lost, counts for nothing.
@@ -69,10 +70,10 @@ void RaftNode::on_request_vote_reply(Nanos now, Address from, const RequestVoteR
   if (votes_[voter]) return;  // the network duplicated the reply
   votes_[voter] = true;
   ++votes_granted_;
-  if (votes_granted_ >= majority()) become_leader(now, out);
+  if (votes_granted_ >= majority()) become_leader(out);
 }
 
-void RaftNode::become_leader(Nanos now, Outbox& out) {
+void RaftNode::become_leader(Outbox& out) {
   assert(role_ == Role::Candidate);
   assert(storage_->voted_for == id_);
   leader_hint_ = id_;
@@ -89,8 +90,11 @@ void RaftNode::become_leader(Nanos now, Outbox& out) {
   noop.term = term();
   noop.noop = true;
   leader_append(std::move(noop), out);
-  broadcast_append(out);  // establishes our authority at once (§5.2)
-  heartbeat_deadline_ = now + config_.heartbeat_interval;
+  // Establish our authority at once (§5.2) and start finding where each follower's log matches.
+  for (NodeId peer = 0; peer < cluster_size_; ++peer) {
+    if (peer != id_) heartbeat(peer, out);
+  }
+  heartbeat_deadline_ = now_ + config_.heartbeat_interval;
 }
 
 }  // namespace synod::raft

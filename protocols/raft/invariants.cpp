@@ -72,6 +72,12 @@ void RaftNode::check_state(std::vector<std::string>& v) {
     v.push_back(fmt::format("{}: candidate holds {} votes of {} and is not leader", t,
                             votes_granted_, cluster_size_));
   }
+  if (role_ != Role::Follower && !held_.empty()) {
+    v.push_back(fmt::format("{}: {} holds {} AppendEntries", t, role_name(role_), held_.size()));
+  }
+  if (held_.size() > kMaxInflightAppends) {
+    v.push_back(fmt::format("{}: holds {} AppendEntries", t, held_.size()));
+  }
   if (role_ != Role::Leader && !pending_.empty()) {
     v.push_back(fmt::format("{}: {} holds {} pending client requests", t, role_name(role_),
                             pending_.size()));
@@ -103,6 +109,23 @@ void RaftNode::check_leader_state(std::vector<std::string>& v) {
     if (p.next_index <= p.match_index || p.next_index > last + 1) {
       v.push_back(fmt::format("{}: nextIndex[n{}]={} outside [matchIndex+1={}, last+1={}]", t, n,
                               p.next_index, p.match_index + 1, last + 1));
+    }
+    if (p.probing && !p.inflight.empty()) {
+      v.push_back(fmt::format("{}: probing n{} with {} batches in flight", t, n, p.inflight.size()));
+    }
+    if (p.inflight.size() > kMaxInflightAppends) {
+      v.push_back(fmt::format("{}: {} batches in flight to n{}", t, p.inflight.size(), n));
+    }
+    // In-flight batches end above matchIndex, below nextIndex, in increasing order.
+    int64_t below = p.match_index;
+    for (const Progress::Batch& b : p.inflight) {
+      const int64_t end = b.last;
+      if (end <= below || end >= p.next_index) {
+        v.push_back(fmt::format("{}: in-flight batch to n{} ends at {}, outside ({}, {})", t, n,
+                                end, below, p.next_index));
+        break;
+      }
+      below = end;
     }
   }
 }

@@ -3,6 +3,8 @@
 // duplicate, delay and reorder anything.
 //
 // Additions to the paper's fields, and why:
+//   - AppendEntries::pipelined: whether the follower may hold a message that overtook its
+//     predecessor (see append_entries.cpp) rather than reject it.
 //   - AppendEntriesReply::match_index: on success, the last index the follower now knows to match
 //     the leader (prevLogIndex + entries). The leader takes the max with what it had, so replies
 //     that arrive out of order never move matchIndex backwards.
@@ -60,6 +62,10 @@ class AppendEntries final : public Message {
   int64_t prev_log_term = 0;
   std::vector<Entry> entries;  // at indexes prev_log_index + 1, ...
   int64_t leader_commit = 0;
+  // Not in the paper: sent while pipelining, right behind batches not yet acknowledged. If it
+  // arrives ahead of them the follower may hold it until they do, instead of rejecting it. A
+  // probe (pipelined = false) is always answered at once.
+  bool pipelined = false;
 };
 
 class AppendEntriesReply final : public Message {

@@ -36,32 +36,34 @@ RaftNode::RaftNode(NodeId id, int cluster_size, Config config, Storage* storage,
 }
 
 void RaftNode::start(Nanos now, Outbox& out) {
+  now_ = now;
   // Every incarnation begins as a follower (§5.2) that knows of no leader and, its commit index
   // being volatile, has applied nothing yet (Figure 2).
   leader_hint_ = kNoNode;
   set_role(Role::Follower, out);
-  reset_election_timer(now);
+  reset_election_timer();
 }
 
 void RaftNode::on_message(Nanos now, Address from, const Message& m, Outbox& out) {
+  now_ = now;
   switch (m.kind()) {
     case MsgKind::ClientRequest:
       on_client_request(from, static_cast<const ClientRequest&>(m), out);
       return;
     case MsgKind::RaftRequestVote:
-      if (is_peer(from)) on_request_vote(now, from, static_cast<const RequestVote&>(m), out);
+      if (is_peer(from)) on_request_vote(from, static_cast<const RequestVote&>(m), out);
       return;
     case MsgKind::RaftRequestVoteReply:
       if (is_peer(from)) {
-        on_request_vote_reply(now, from, static_cast<const RequestVoteReply&>(m), out);
+        on_request_vote_reply(from, static_cast<const RequestVoteReply&>(m), out);
       }
       return;
     case MsgKind::RaftAppendEntries:
-      if (is_peer(from)) on_append_entries(now, from, static_cast<const AppendEntries&>(m), out);
+      if (is_peer(from)) on_append_entries(from, static_cast<const AppendEntries&>(m), out);
       return;
     case MsgKind::RaftAppendEntriesReply:
       if (is_peer(from)) {
-        on_append_entries_reply(now, from, static_cast<const AppendEntriesReply&>(m), out);
+        on_append_entries_reply(from, static_cast<const AppendEntriesReply&>(m), out);
       }
       return;
     default:
@@ -70,16 +72,19 @@ void RaftNode::on_message(Nanos now, Address from, const Message& m, Outbox& out
 }
 
 void RaftNode::on_timer(Nanos now, Outbox& out) {
+  now_ = now;
   if (role_ == Role::Leader) {
-    // §5.2: leaders send periodic heartbeats (AppendEntries, with entries if a follower lags) to
-    // keep their authority. Each also retries whatever a lossy network dropped.
+    // §5.2: leaders send periodic heartbeats to keep their authority; each heartbeat is also when
+    // we notice and retry what a lossy network dropped.
     if (now < heartbeat_deadline_) return;
     heartbeat_deadline_ = now + config_.heartbeat_interval;
-    broadcast_append(out);
+    for (NodeId peer = 0; peer < cluster_size_; ++peer) {
+      if (peer != id_) heartbeat(peer, out);
+    }
     return;
   }
   // §5.2: no word from a leader and no vote granted for a whole election timeout.
-  if (now >= election_deadline_) start_election(now, out);
+  if (now >= election_deadline_) start_election(out);
 }
 
 Nanos RaftNode::next_timer() const {
@@ -94,9 +99,12 @@ std::string RaftNode::describe() const {
 // Figure 2, "All Servers": a message with a higher term makes us a follower of that term; §5.2:
 // a candidate (or, impossibly, a second leader) that hears from a leader of its own term steps
 // down too. `leader` is the sender when it is that term's leader, else kNoNode.
-void RaftNode::step_down(Nanos now, int64_t term, NodeId leader, Outbox& out) {
+void RaftNode::step_down(int64_t term, NodeId leader, Outbox& out) {
   assert(term >= this->term());
-  if (term > this->term()) persist_term_and_vote(term, kNoNode);
+  if (term > this->term()) {
+    persist_term_and_vote(term, kNoNode);
+    held_.clear();  // held AppendEntries belong to the old term's leader
+  }
   leader_hint_ = leader;
   if (role_ == Role::Follower) return;
   const bool was_leader = role_ == Role::Leader;
@@ -107,7 +115,7 @@ void RaftNode::step_down(Nanos now, int64_t term, NodeId leader, Outbox& out) {
   fail_pending(out);
   progress_.clear();
   heartbeat_deadline_ = kNever;
-  reset_election_timer(now);  // a leader kept no election deadline
+  reset_election_timer();  // a leader kept no election deadline
 }
 
 void RaftNode::persist_term_and_vote(int64_t term, NodeId voted_for) {
@@ -127,9 +135,9 @@ void RaftNode::set_role(Role role, Outbox& out) {
   out.event(std::move(e));
 }
 
-void RaftNode::reset_election_timer(Nanos now) {
+void RaftNode::reset_election_timer() {
   // §5.2: randomized timeouts make split votes rare and short.
-  election_deadline_ = now + rng_.between(config_.election_timeout_min,
+  election_deadline_ = now_ + rng_.between(config_.election_timeout_min,
                                           config_.election_timeout_max);
 }
 

@@ -13,10 +13,12 @@
 //
 // Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
 // split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp,
-// replication.cpp, commit.cpp (commitment and apply), client.cpp, invariants.cpp.
+// replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp (commitment and
+// apply), client.cpp, invariants.cpp.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -28,14 +30,10 @@
 #include "protocols/common/rng.hpp"
 #include "protocols/common/types.hpp"
 #include "protocols/raft/log.hpp"
+#include "protocols/raft/messages.hpp"
 #include "protocols/raft/storage.hpp"
 
 namespace synod::raft {
-
-class RequestVote;
-class RequestVoteReply;
-class AppendEntries;
-class AppendEntriesReply;
 
 struct Config {
   Nanos election_timeout_min = 150 * kNanosPerMilli;  // randomized in [min, max] per election (§5.2)
@@ -67,37 +65,52 @@ class RaftNode final : public ProtocolNode {
   const Storage& storage() const { return *storage_; }
 
  private:
-  // The leader's view of one follower (Figure 2, "Volatile state on leaders").
+  // The leader's view of one follower (Figure 2, "Volatile state on leaders"), plus flow control.
   struct Progress {
     int64_t next_index = 1;   // next entry to send
     int64_t match_index = 0;  // highest entry known replicated there; never decreases in a term
-    // Probing: we do not know where the follower's log diverges, so send one AppendEntries at a
-    // time and wait for its answer. Otherwise we pipeline: next_index runs ahead of the replies.
+    // Probing: we do not know where the follower's log diverges, so we send one AppendEntries
+    // from next_index at a time (again on each heartbeat) and wait for its answer. Otherwise we
+    // pipeline: next_index runs ahead of the replies, by at most kMaxInflightAppends messages.
     bool probing = true;
+    struct Batch {
+      int64_t last;   // last index it carried
+      Nanos sent_at;
+    };
+    std::deque<Batch> inflight;  // pipelining: unacknowledged batches, in index order
   };
+  // Unacknowledged AppendEntries per follower while pipelining. Enough to keep a link busy; when
+  // it is full, new entries wait for the next reply and then travel together in one batch.
+  static constexpr size_t kMaxInflightAppends = 16;
 
   // raft_node.cpp: term handling, role changes, persistence, timers.
-  void step_down(Nanos now, int64_t term, NodeId leader, Outbox& out);
+  void step_down(int64_t term, NodeId leader, Outbox& out);
   void persist_term_and_vote(int64_t term, NodeId voted_for);
   void set_role(Role role, Outbox& out);
-  void reset_election_timer(Nanos now);
+  void reset_election_timer();
   bool is_peer(Address a) const { return a >= 0 && a < cluster_size_ && a != id_; }
   int majority() const { return cluster_size_ / 2 + 1; }
 
   // election.cpp (§5.2, §5.4.1)
-  void start_election(Nanos now, Outbox& out);
-  void become_leader(Nanos now, Outbox& out);
-  void on_request_vote(Nanos now, Address from, const RequestVote& m, Outbox& out);
-  void on_request_vote_reply(Nanos now, Address from, const RequestVoteReply& m, Outbox& out);
+  void start_election(Outbox& out);
+  void become_leader(Outbox& out);
+  void on_request_vote(Address from, const RequestVote& m, Outbox& out);
+  void on_request_vote_reply(Address from, const RequestVoteReply& m, Outbox& out);
 
   // replication.cpp (§5.3)
-  void send_append(NodeId peer, Outbox& out);
-  void broadcast_append(Outbox& out);
-  void on_append_entries(Nanos now, Address from, const AppendEntries& m, Outbox& out);
-  void on_append_entries_reply(Nanos now, Address from, const AppendEntriesReply& m,
+  int64_t send_append(NodeId peer, int64_t first, int64_t max_entries, Outbox& out,
+                      bool pipelined = false);
+  void replicate(NodeId peer, Outbox& out);
+  void heartbeat(NodeId peer, Outbox& out);
+  void start_probing(Progress& p, int64_t next_index);
+  void on_append_entries_reply(Address from, const AppendEntriesReply& m,
                                Outbox& out);
-  void reject_append(Address to, const AppendEntries& m, Outbox& out);
   void on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out);
+
+  // append_entries.cpp (§5.3, the follower's side)
+  void on_append_entries(Address from, const AppendEntries& m, Outbox& out);
+  void accept_append(Address from, const AppendEntries& m, Outbox& out);
+  void reject_append(Address to, const AppendEntries& m, Outbox& out);
 
   // commit.cpp (§5.3, §5.4.2, Figure 8)
   void advance_leader_commit(Outbox& out);
@@ -124,6 +137,7 @@ class RaftNode final : public ProtocolNode {
   Rng rng_;
   Log log_;
 
+  Nanos now_ = 0;  // time of the input being handled
   Role role_ = Role::Follower;
   NodeId leader_hint_ = kNoNode;  // who we believe leads current_term, kNoNode if unknown
   int64_t commit_index_ = 0;      // volatile (Figure 2): relearned after a restart
@@ -139,6 +153,7 @@ class RaftNode final : public ProtocolNode {
   std::vector<Progress> progress_;             // leader: per node (our own entry unused)
   std::vector<int64_t> match_scratch_;         // leader: reused by the commit computation
   std::map<std::pair<int64_t, uint64_t>, Address> pending_;  // leader: (client, seq) -> client
+  std::map<int64_t, AppendEntries> held_;  // follower: arrived ahead of the gap, by prevLogIndex
 
   // What check_invariants() saw last time, for its delta checks.
   struct Snapshot {

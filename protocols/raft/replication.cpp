@@ -1,11 +1,17 @@
-// Log replication (Raft paper §5.3): the leader's AppendEntries, the follower's consistency check
-// and conflict handling, and the leader's bookkeeping of each follower's progress.
+// Log replication, the leader's side (Raft paper §5.3): what to send each follower and what to
+// make of its answers. The follower's side is in append_entries.cpp.
 //
-// Flow control, per follower: while `probing` the leader sends one AppendEntries at a time from
-// nextIndex and waits for its answer; after a success it pipelines, advancing nextIndex as it
-// sends. A dropped message shows up as a rejection (or is resent by the next heartbeat), which
-// puts the follower back to probing. Rejections that are stale (reordered or duplicated) are
-// recognised by their reject_index and ignored.
+// Flow control per follower, in the manner of etcd/raft's probe and replicate states:
+//   - probing: the leader does not know where the follower's log matches its own, so it sends one
+//     AppendEntries from nextIndex (with up to max_entries_per_append entries), and sends it again
+//     on each heartbeat until answered. A rejection moves nextIndex back (fast backup, end of
+//     §5.3); a success switches to pipelining.
+//   - pipelining: the leader sends batches back to back, nextIndex running ahead of the replies,
+//     with at most kMaxInflightAppends unacknowledged. Followers hold batches that overtake their
+//     predecessors (append_entries.cpp), so reordering costs nothing; a batch unanswered for a
+//     heartbeat interval is presumed lost and everything from matchIndex + 1 is sent again. A
+//     rejection (a real conflict, or a follower whose hold is full) goes back to probing.
+// Stale rejections (reordered or duplicated) are recognised by their reject_index and ignored.
 #include <algorithm>
 #include <memory>
 
@@ -16,87 +22,70 @@
 
 namespace synod::raft {
 
-void RaftNode::send_append(NodeId peer, Outbox& out) {
-  Progress& p = progress_[static_cast<size_t>(peer)];
-  const int64_t prev = p.next_index - 1;
+// One AppendEntries with entries [first, first + max_entries) that the log holds (maybe none).
+// Returns the last index sent (first - 1 if none).
+int64_t RaftNode::send_append(NodeId peer, int64_t first, int64_t max_entries, Outbox& out,
+                              bool pipelined) {
+  const int64_t prev = first - 1;
   auto m = std::make_shared<AppendEntries>();
   m->term = term();
   m->leader = id_;
   m->prev_log_index = prev;
   m->prev_log_term = log_.term_at(prev);
   m->leader_commit = commit_index_;
-  const int64_t last = std::min(log_.last_index(), prev + config_.max_entries_per_append);
-  if (last > prev) {
-    m->entries = log_.copy(prev + 1, last);
-    if (!p.probing) p.next_index = last + 1;
-  }
+  m->pipelined = pipelined;
+  const int64_t last = std::min(log_.last_index(), prev + max_entries);
+  if (last > prev) m->entries = log_.copy(first, last);
   out.send(peer, std::move(m));
+  return last;
 }
 
-void RaftNode::broadcast_append(Outbox& out) {
-  for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer != id_) send_append(peer, out);
+// Pipelining: send what the follower lacks while the window has room.
+// Pipelining: send what the follower lacks while the window has room.
+void RaftNode::replicate(NodeId peer, Outbox& out) {
+  Progress& p = progress_[static_cast<size_t>(peer)];
+  if (p.probing) return;  // one probe at a time; it is resent on heartbeats
+  while (p.next_index <= log_.last_index() && p.inflight.size() < kMaxInflightAppends) {
+    // Only a batch behind unacknowledged ones has a predecessor a follower could wait for.
+    const bool pipelined = !p.inflight.empty();
+    const int64_t last =
+        send_append(peer, p.next_index, config_.max_entries_per_append, out, pipelined);
+    p.inflight.push_back({last, now_});
+    p.next_index = last + 1;
   }
 }
 
-void RaftNode::on_append_entries(Nanos now, Address from, const AppendEntries& m, Outbox& out) {
-  if (m.term < term()) {  // a deposed leader: our term in the reply tells it so (§5.1)
-    reject_append(from, m, out);
+void RaftNode::heartbeat(NodeId peer, Outbox& out) {
+  Progress& p = progress_[static_cast<size_t>(peer)];
+  if (p.probing) {
+    send_append(peer, p.next_index, config_.max_entries_per_append, out);  // (re)send the probe
     return;
   }
-  if (m.term == term() && role_ == Role::Leader) {
-    note_violation(fmt::format("AppendEntries from n{} in our own term: two leaders", from));
+  // The oldest batch (or its answer) has been out for a whole heartbeat interval, much longer
+  // than a round trip should take (§5.6: broadcastTime << electionTimeout): presume it lost and
+  // send everything from matchIndex + 1 again. The follower ignores what it already holds.
+  if (!p.inflight.empty() && now_ - p.inflight.front().sent_at >= config_.heartbeat_interval) {
+    p.inflight.clear();
+    p.next_index = p.match_index + 1;
+    replicate(peer, out);
     return;
   }
-  step_down(now, m.term, from, out);  // persists a newer term; a candidate yields (§5.2)
-  reset_election_timer(now);          // the leader of our term is alive
-  // Figure 2, AppendEntries receiver step 2: our log must hold prevLogIndex with prevLogTerm.
-  if (!log_.matches(m.prev_log_index, m.prev_log_term)) {
-    reject_append(from, m, out);
-    return;
-  }
-  // Steps 3-4: cut at the first real conflict, keep what matches, append the rest (persisted
-  // before the reply leaves). Entries past the message's end are kept: a reordered older message
-  // must never remove entries that a newer one delivered.
-  const Log::MergeResult merged = log_.merge(m.prev_log_index + 1, m.entries);
-  if (merged.truncated_from != 0 && merged.truncated_from <= commit_index_) {
-    note_violation(fmt::format("AppendEntries from n{} cut committed entries from {} (commit={})",
-                               from, merged.truncated_from, commit_index_));
-  }
-  // Only prev + entries is known to match the leader's log; a longer tail of ours may not.
-  const int64_t match = m.prev_log_index + static_cast<int64_t>(m.entries.size());
-  // Step 5: commitIndex = min(leaderCommit, index of last new entry).
-  const int64_t commit = std::min(m.leader_commit, match);
-  if (commit > commit_index_) advance_commit_to(commit, out);
-
-  auto reply = std::make_shared<AppendEntriesReply>();
-  reply->term = term();
-  reply->success = true;
-  reply->match_index = match;
-  out.send(from, std::move(reply));
+  // An empty AppendEntries at what the follower is known to hold always passes the consistency
+  // check; it asserts our term and carries the commit index.
+  send_append(peer, p.match_index + 1, 0, out);
+  replicate(peer, out);
 }
 
-void RaftNode::reject_append(Address to, const AppendEntries& m, Outbox& out) {
-  auto reply = std::make_shared<AppendEntriesReply>();
-  reply->term = term();
-  reply->success = false;
-  reply->reject_index = m.prev_log_index;
-  // End of §5.3: tell the leader enough to skip a whole conflicting term (or our whole missing
-  // tail) in one round trip.
-  if (m.prev_log_index > log_.last_index()) {
-    reply->conflict_term = 0;
-    reply->conflict_index = log_.last_index() + 1;
-  } else if (m.prev_log_index >= 1) {
-    reply->conflict_term = log_.term_at(m.prev_log_index);
-    reply->conflict_index = log_.first_index_of_term(reply->conflict_term);
-  }
-  out.send(to, std::move(reply));
+void RaftNode::start_probing(Progress& p, int64_t next_index) {
+  p.probing = true;
+  p.inflight.clear();
+  p.next_index = next_index;
 }
 
-void RaftNode::on_append_entries_reply(Nanos now, Address from, const AppendEntriesReply& m,
+void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m,
                                        Outbox& out) {
   if (m.term > term()) {
-    step_down(now, m.term, kNoNode, out);
+    step_down(m.term, kNoNode, out);
     return;
   }
   if (role_ != Role::Leader || m.term != term()) return;  // answers an earlier term's message
@@ -113,11 +102,17 @@ void RaftNode::on_append_entries_reply(Nanos now, Address from, const AppendEntr
   // Replies arrive out of order: matchIndex only ever grows within a term.
   if (m.match_index > p.match_index) {
     p.match_index = m.match_index;
+    while (!p.inflight.empty() && p.inflight.front().last <= p.match_index) {
+      p.inflight.pop_front();
+    }
     advance_leader_commit(out);
   }
-  p.probing = false;
+  if (p.probing) {  // the probe found where our logs match: from here on, pipeline
+    p.probing = false;
+    p.inflight.clear();
+  }
   p.next_index = std::max(p.next_index, p.match_index + 1);
-  if (p.next_index <= log_.last_index()) send_append(from, out);  // keep a lagging one coming
+  replicate(from, out);
 }
 
 void RaftNode::on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out) {
@@ -136,9 +131,8 @@ void RaftNode::on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outb
   }
   next = std::min(next, m.reject_index);     // always move back past the rejected index
   next = std::max(next, p.match_index + 1);  // never below what is known to match
-  p.next_index = next;
-  p.probing = true;
-  send_append(peer, out);
+  start_probing(p, next);
+  send_append(peer, p.next_index, config_.max_entries_per_append, out);
 }
 
 }  // namespace synod::raft
