@@ -116,7 +116,7 @@ Measure run_raft(Nanos duration, bool with_output) {
   if (with_output) {
     RunAnalysis a = analyze_run(r);
     auto report = build_report(r, a);
-    write_outputs("/tmp/synod-bench-out", r, report);
+    write_outputs("/tmp/synod-bench-out", r, a, report);
   }
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return {r.wall_seconds, static_cast<double>(sent), to_seconds(duration), total};

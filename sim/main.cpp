@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "analysis/linearizability.hpp"
 #include "sim/report.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario.hpp"
@@ -17,7 +18,7 @@
 namespace {
 
 int run_command(const std::string& file, std::optional<uint64_t> seed, std::string out_dir,
-                bool quiet) {
+                bool quiet, double check_timeout_s) {
   using namespace synod::sim;
   Scenario s;
   try {
@@ -35,21 +36,23 @@ int run_command(const std::string& file, std::optional<uint64_t> seed, std::stri
     std::cerr << "synod: " << e.what() << "\n";
     return 2;
   }
-  RunAnalysis a = analyze_run(r);
+  AnalysisOptions options;
+  options.check_timeout_s = check_timeout_s;
+  RunAnalysis a = analyze_run(r, options);
   auto report = build_report(r, a);
   try {
-    write_outputs(out_dir, r, report);
+    write_outputs(out_dir, r, a, report);
   } catch (const std::exception& e) {
     std::cerr << "synod: " << e.what() << "\n";
     return 2;
   }
   if (!quiet) {
     std::cout << text_summary(r, a, report);
-    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl\n", "wrote",
-                             out_dir);
+    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv\n",
+                             "wrote", out_dir);
   }
   const bool unsafe = !a.invariants.violations.empty() || !a.lost_writes.empty() ||
-                      a.consistency.value("verdict", "") == "not-linearizable";
+                      a.verdict == "not-linearizable";
   if (unsafe)
     std::cerr << fmt::format("synod: safety problem found; replay with: synod run {} --seed {}\n",
                              file, r.scenario.seed);
@@ -70,6 +73,19 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "seed (overrides the scenario's)");
   run->add_option("--out", out_dir, "output directory (default: the scenario's report.out, or out/<name>)");
   run->add_flag("--quiet,-q", quiet, "print nothing on success");
+  std::string run_check_timeout = "60s";
+  run->add_option("--check-timeout", run_check_timeout,
+                  "linearizability check budget (e.g. 60s); past it the verdict is unknown");
+
+  auto* check = app.add_subcommand("check", "check a history for linearizability");
+  std::string model = "register", format, check_timeout = "30s", history_file;
+  bool json = false;
+  check->add_option("--model", model, "register | kv")->capture_default_str();
+  check->add_option("--format", format, "jsonl | jepsen (default: guessed from the first line)");
+  check->add_option("--timeout", check_timeout, "budget, e.g. 30s; past it the verdict is unknown")
+      ->capture_default_str();
+  check->add_flag("--json", json, "print the result as JSON");
+  check->add_option("history", history_file, "history file (JSON Lines or Jepsen EDN)")->required();
 
   try {
     app.parse(argc, argv);
@@ -77,6 +93,40 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (run->parsed()) return run_command(scenario_file, seed, out_dir, quiet);
+  if (run->parsed()) {
+    auto t = synod::analysis::parse_duration_s(run_check_timeout);
+    if (!t) {
+      std::cerr << "synod: --check-timeout: expected a duration like 60s, got '" << run_check_timeout
+                << "'\n";
+      return 2;
+    }
+    return run_command(scenario_file, seed, out_dir, quiet, *t);
+  }
+  if (check->parsed()) {
+    synod::analysis::CheckCommandOptions o;
+    auto m = synod::analysis::parse_model(model);
+    if (!m) {
+      std::cerr << "synod: --model: expected register or kv, got '" << model << "'\n";
+      return 2;
+    }
+    o.model = *m;
+    if (format == "jsonl") {
+      o.format = synod::analysis::HistoryFormat::Jsonl;
+    } else if (format == "jepsen" || format == "edn") {
+      o.format = synod::analysis::HistoryFormat::Edn;
+    } else if (!format.empty()) {
+      std::cerr << "synod: --format: expected jsonl or jepsen, got '" << format << "'\n";
+      return 2;
+    }
+    auto t = synod::analysis::parse_duration_s(check_timeout);
+    if (!t) {
+      std::cerr << "synod: --timeout: expected a duration like 30s, got '" << check_timeout << "'\n";
+      return 2;
+    }
+    o.timeout_s = *t;
+    o.json = json;
+    o.file = history_file;
+    return synod::analysis::run_check_command(o, std::cout, std::cerr);
+  }
   return 2;
 }

@@ -6,8 +6,11 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+
+#include "analysis/linearizability.hpp"
 
 namespace synod::sim {
 
@@ -143,17 +146,28 @@ std::vector<Nanos> ok_times(const RunResult& r) {
 
 }  // namespace
 
-RunAnalysis analyze_run(const RunResult& r) {
+RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
   RunAnalysis a;
   a.invariants = analysis::check_log_invariants(r.events, r.scenario.cluster.node_names);
   a.invariants.checked.push_back("node-invariants");
   for (const auto& v : r.node_violations) a.invariants.violations.push_back(v);
   a.lost_writes = find_lost_writes(r);
-  a.consistency = ojson::object();
-  a.consistency["model"] = "register";
-  a.consistency["verdict"] = "not-checked";
+
+  // Linearizability of the history exactly as written to history.jsonl: the file a user can
+  // re-check with `synod check` is the one this verdict is about.
+  a.history_text = history_jsonl(r);
+  std::istringstream in(a.history_text);
+  analysis::History history = analysis::parse_history_jsonl(in, "history.jsonl");
+  analysis::CheckOptions check_options;
+  check_options.timeout_s = options.check_timeout_s;
+  analysis::CheckResult check = analysis::check(history, analysis::Model::Register, check_options);
+  a.verdict = std::string(analysis::to_string(check.verdict));
+  // Timing stays out of report.json (it would break byte-identical reruns); the summary line
+  // carries it.
+  a.consistency = ojson::parse(analysis::to_json(check, /*include_timing=*/false).dump());
   a.consistency["lost_acknowledged_writes"] = a.lost_writes;
-  a.consistency_line = fmt::format("lost acknowledged writes: {}", a.lost_writes.size());
+  a.consistency_line = fmt::format("{}; lost acknowledged writes: {}",
+                                   analysis::summary_line(check), a.lost_writes.size());
   return a;
 }
 
@@ -332,7 +346,8 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
   return out;
 }
 
-void write_outputs(const std::string& dir, const RunResult& r, const ojson& report) {
+void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis& a,
+                   const ojson& report) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
@@ -347,7 +362,7 @@ void write_outputs(const std::string& dir, const RunResult& r, const ojson& repo
     if (!f) throw std::runtime_error(fmt::format("{}: write failed", path));
   };
   write("report.json", report.dump(2) + "\n");
-  write("history.jsonl", history_jsonl(r));
+  write("history.jsonl", a.history_text);
   write("events.jsonl", events_jsonl(r));
   write("timeline.csv", timeline_csv(report));
 }

@@ -18,11 +18,17 @@ constexpr int kReportSchemaVersion = 1;
 struct RunAnalysis {
   analysis::InvariantReport invariants;  // cluster-wide checks plus the nodes' own
   std::vector<std::string> lost_writes;  // acknowledged writes missing from the final log
+  std::string verdict;                   // linearizable | not-linearizable | unknown
   nlohmann::ordered_json consistency;
   std::string consistency_line;          // one line for the terminal summary
+  std::string history_text;              // history.jsonl, as checked and as written
 };
 
-RunAnalysis analyze_run(const RunResult& r);
+struct AnalysisOptions {
+  double check_timeout_s = 60;  // linearizability budget; past it the verdict is "unknown"
+};
+
+RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options = {});
 nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
 std::string history_jsonl(const RunResult& r);
 std::string events_jsonl(const RunResult& r);
@@ -32,6 +38,7 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a,
 
 // Writes report.json, history.jsonl, events.jsonl and timeline.csv into `dir` (created if needed). Throws
 // std::runtime_error naming the path if it cannot.
-void write_outputs(const std::string& dir, const RunResult& r, const nlohmann::ordered_json& report);
+void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis& a,
+                   const nlohmann::ordered_json& report);
 
 }  // namespace synod::sim
