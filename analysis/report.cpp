@@ -114,7 +114,7 @@ std::string summary_line(const CheckResult& result) {
   const bool is_memory = std::any_of(result.keys.begin(), result.keys.end(), [](const KeyResult& k) {
     return k.exhausted == BudgetExhausted::Memory;
   });
-  return fmt::format("unknown: the {} budget ran out on {} of {} ({}{}); the other {} linearizable",
+  return fmt::format("unknown: the {} budget ran out on {} of {} ({}{}); the other {} {} linearizable",
                      is_memory ? "memory" : "time", unknown, keys, fmt::join(unknown_names, ", "),
                      unknown > unknown_names.size() ? ", ..." : "", result.keys_checked - unknown,
                      result.keys_checked - unknown == 1 ? "is" : "are");
