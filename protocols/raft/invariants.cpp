@@ -78,6 +78,11 @@ void RaftNode::check_state(std::vector<std::string>& v) {
   if (held_.size() > kMaxInflightAppends) {
     v.push_back(fmt::format("{}: holds {} AppendEntries", t, held_.size()));
   }
+  for (const auto& [prev, m] : held_) {  // held messages die with their term
+    if (m.term != term()) {
+      v.push_back(fmt::format("{}: holds an AppendEntries of term {} (prev={})", t, m.term, prev));
+    }
+  }
   if (role_ != Role::Leader && !pending_.empty()) {
     v.push_back(fmt::format("{}: {} holds {} pending client requests", t, role_name(role_),
                             pending_.size()));
