@@ -9,10 +9,10 @@
 // interval.
 // Holding a message is the same as the network delaying it, which Raft tolerates by design; held
 // messages die with the term (or a restart). When the hold is full we reject as Figure 2 says.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "protocols/raft/messages.hpp"
 #include "protocols/raft/raft_node.hpp"
@@ -29,9 +29,8 @@ void RaftNode::on_append_entries(Address from, const AppendEntries& m, Outbox& o
     return;
   }
   step_down(m.term, from, out);  // persists a newer term; a candidate yields (§5.2)
-  reset_election_timer();          // the leader of our term is alive
-  if (m.pipelined && m.prev_log_index > log_.last_index() &&
-      held_.size() < kMaxInflightAppends) {
+  reset_election_timer();        // the leader of our term is alive
+  if (m.pipelined && m.prev_log_index > log_.last_index() && held_.size() < kMaxInflightAppends) {
     held_.try_emplace(m.prev_log_index, m);  // ahead of a predecessor still on its way
     return;
   }

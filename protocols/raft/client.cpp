@@ -54,8 +54,8 @@ void RaftNode::reply_to_pending(const Command& c, const ClientResult& r, Outbox&
 void RaftNode::fail_pending(Outbox& out) {
   const ClientResult not_leader{ReplyStatus::NotLeader, std::nullopt};
   for (const auto& [key, address] : pending_) {
-    out.send(address, std::make_shared<ClientReply>(key.first, key.second, not_leader,
-                                                    leader_hint_));
+    out.send(address,
+             std::make_shared<ClientReply>(key.first, key.second, not_leader, leader_hint_));
   }
   pending_.clear();
 }

@@ -24,7 +24,7 @@ void RaftNode::start_election(Outbox& out) {
   votes_.assign(static_cast<size_t>(cluster_size_), false);
   votes_[static_cast<size_t>(id_)] = true;
   votes_granted_ = 1;
-  reset_election_timer();  // a split vote times out and a new election starts (§5.2)
+  reset_election_timer();              // a split vote times out and a new election starts (§5.2)
   if (votes_granted_ >= majority()) {  // a single-node cluster elects itself
     become_leader(out);
     return;
@@ -46,8 +46,8 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
   // which keeps every committed entry in every future leader's log.
   const NodeId voted_for = storage_->voted_for;
   const bool free_to_vote = voted_for == kNoNode || voted_for == from;
-  const bool grant = m.term == term() && free_to_vote &&
-                     log_.is_up_to_date(m.last_log_term, m.last_log_index);
+  const bool grant =
+      m.term == term() && free_to_vote && log_.is_up_to_date(m.last_log_term, m.last_log_index);
   if (grant) {
     if (voted_for != from) persist_term_and_vote(term(), from);  // on disk before the reply
     reset_election_timer();  // §5.2: granting a vote defers our own candidacy
@@ -58,8 +58,7 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
   out.send(from, std::move(reply));
 }
 
-void RaftNode::on_request_vote_reply(Address from, const RequestVoteReply& m,
-                                     Outbox& out) {
+void RaftNode::on_request_vote_reply(Address from, const RequestVoteReply& m, Outbox& out) {
   if (m.term > term()) {
     step_down(m.term, kNoNode, out);
     return;

@@ -34,100 +34,95 @@ std::vector<std::string> RaftNode::check_invariants() {
 
 std::string RaftNode::tag() const { return fmt::format("n{} t={}", id_, term()); }
 
-void RaftNode::note_violation(std::string what) {
-  violations_.push_back(tag() + ": " + what);
+void RaftNode::note_violation(const std::string& what) { flag(violations_, what); }
+
+// Formats the node's tag only for a violation: the checks run after every input.
+void RaftNode::flag(std::vector<std::string>& v, const std::string& what) const {
+  v.push_back(tag() + ": " + what);
 }
 
 void RaftNode::check_state(std::vector<std::string>& v) {
-  const std::string t = tag();
   const int64_t last = log_.last_index();
   if (last_applied_ > commit_index_) {
-    v.push_back(fmt::format("{}: lastApplied {} > commitIndex {}", t, last_applied_,
-                            commit_index_));
+    flag(v, fmt::format("lastApplied {} > commitIndex {}", last_applied_, commit_index_));
   }
   if (commit_index_ > last) {
-    v.push_back(fmt::format("{}: commitIndex {} > last log index {}", t, commit_index_, last));
+    flag(v, fmt::format("commitIndex {} > last log index {}", commit_index_, last));
   }
   // Entries come from leaders of terms we have already seen (§5.3).
   if (log_.last_term() > term()) {
-    v.push_back(fmt::format("{}: last log term {} > current term {}", t, log_.last_term(),
-                            term()));
+    flag(v, fmt::format("last log term {} > current term {}", log_.last_term(), term()));
   }
   // Terms never decrease along the log; checked over the entries written since last time.
   for (int64_t i = std::max<int64_t>(1, log_.take_lowest_written()); i <= last; ++i) {
     if (log_.term_at(i) < std::max<int64_t>(1, log_.term_at(i - 1))) {
-      v.push_back(fmt::format("{}: log term {} at {} after term {}", t, log_.term_at(i), i,
-                              log_.term_at(i - 1)));
+      flag(v,
+           fmt::format("log term {} at {} after term {}", log_.term_at(i), i, log_.term_at(i - 1)));
       break;
     }
   }
   if (role_ != Role::Follower && storage_->voted_for != id_) {
-    v.push_back(fmt::format("{}: {} voted for n{}, not itself", t, role_name(role_),
-                            storage_->voted_for));
+    flag(v, fmt::format("{} voted for n{}, not itself", role_name(role_), storage_->voted_for));
   }
   if ((role_ == Role::Leader) != (leader_hint_ == id_)) {
-    v.push_back(fmt::format("{}: {} names n{} as leader", t, role_name(role_), leader_hint_));
+    flag(v, fmt::format("{} names n{} as leader", role_name(role_), leader_hint_));
   }
   if (role_ == Role::Candidate && votes_granted_ >= majority()) {
-    v.push_back(fmt::format("{}: candidate holds {} votes of {} and is not leader", t,
-                            votes_granted_, cluster_size_));
+    flag(v, fmt::format("candidate holds {} votes of {} and is not leader", votes_granted_,
+                        cluster_size_));
   }
   if (role_ != Role::Follower && !held_.empty()) {
-    v.push_back(fmt::format("{}: {} holds {} AppendEntries", t, role_name(role_), held_.size()));
+    flag(v, fmt::format("{} holds {} AppendEntries", role_name(role_), held_.size()));
   }
   if (held_.size() > kMaxInflightAppends) {
-    v.push_back(fmt::format("{}: holds {} AppendEntries", t, held_.size()));
+    flag(v, fmt::format("holds {} AppendEntries", held_.size()));
   }
   for (const auto& [prev, m] : held_) {  // held messages die with their term
     if (m.term != term()) {
-      v.push_back(fmt::format("{}: holds an AppendEntries of term {} (prev={})", t, m.term, prev));
+      flag(v, fmt::format("holds an AppendEntries of term {} (prev={})", m.term, prev));
     }
   }
   if (role_ != Role::Leader && !pending_.empty()) {
-    v.push_back(fmt::format("{}: {} holds {} pending client requests", t, role_name(role_),
-                            pending_.size()));
+    flag(v, fmt::format("{} holds {} pending client requests", role_name(role_), pending_.size()));
   }
   if (next_timer() == kNever) {  // a node with no timer would wait forever for a leader
-    v.push_back(fmt::format("{}: {} has no timer armed", t, role_name(role_)));
+    flag(v, fmt::format("{} has no timer armed", role_name(role_)));
   }
 }
 
 void RaftNode::check_leader_state(std::vector<std::string>& v) {
-  const std::string t = tag();
   const int64_t last = log_.last_index();
   // §8: a leader appends a no-op of its term on election, so its log ends in its own term.
   if (log_.last_term() != term()) {
-    v.push_back(fmt::format("{}: leader's last log term {} is not its term", t, log_.last_term()));
+    flag(v, fmt::format("leader's last log term {} is not its term", log_.last_term()));
   }
   if (progress_.size() != static_cast<size_t>(cluster_size_)) {
-    v.push_back(fmt::format("{}: leader tracks {} followers of {}", t, progress_.size(),
-                            cluster_size_));
+    flag(v, fmt::format("leader tracks {} followers of {}", progress_.size(), cluster_size_));
     return;
   }
   for (NodeId n = 0; n < cluster_size_; ++n) {
     if (n == id_) continue;
     const Progress& p = progress_[static_cast<size_t>(n)];
     if (p.match_index > last) {
-      v.push_back(fmt::format("{}: matchIndex[n{}]={} > last log index {}", t, n, p.match_index,
-                              last));
+      flag(v, fmt::format("matchIndex[n{}]={} > last log index {}", n, p.match_index, last));
     }
     if (p.next_index <= p.match_index || p.next_index > last + 1) {
-      v.push_back(fmt::format("{}: nextIndex[n{}]={} outside [matchIndex+1={}, last+1={}]", t, n,
-                              p.next_index, p.match_index + 1, last + 1));
+      flag(v, fmt::format("nextIndex[n{}]={} outside [matchIndex+1={}, last+1={}]", n, p.next_index,
+                          p.match_index + 1, last + 1));
     }
     if (p.probing && !p.inflight.empty()) {
-      v.push_back(fmt::format("{}: probing n{} with {} batches in flight", t, n, p.inflight.size()));
+      flag(v, fmt::format("probing n{} with {} batches in flight", n, p.inflight.size()));
     }
     if (p.inflight.size() > kMaxInflightAppends) {
-      v.push_back(fmt::format("{}: {} batches in flight to n{}", t, p.inflight.size(), n));
+      flag(v, fmt::format("{} batches in flight to n{}", p.inflight.size(), n));
     }
     // In-flight batches end above matchIndex, below nextIndex, in increasing order.
     int64_t below = p.match_index;
     for (const Progress::Batch& b : p.inflight) {
       const int64_t end = b.last;
       if (end <= below || end >= p.next_index) {
-        v.push_back(fmt::format("{}: in-flight batch to n{} ends at {}, outside ({}, {})", t, n,
-                                end, below, p.next_index));
+        flag(v, fmt::format("in-flight batch to n{} ends at {}, outside ({}, {})", n, end, below,
+                            p.next_index));
         break;
       }
       below = end;
@@ -138,40 +133,36 @@ void RaftNode::check_leader_state(std::vector<std::string>& v) {
 void RaftNode::check_deltas(std::vector<std::string>& v) {
   if (!checked_.valid) return;
   const Snapshot& was = checked_;
-  const std::string t = tag();
-  if (term() < was.term) v.push_back(fmt::format("{}: term decreased {} -> {}", t, was.term, term()));
+  if (term() < was.term) flag(v, fmt::format("term decreased {} -> {}", was.term, term()));
   if (term() == was.term && was.voted_for != kNoNode && storage_->voted_for != was.voted_for) {
-    v.push_back(fmt::format("{}: vote changed within the term: n{} -> n{}", t, was.voted_for,
-                            storage_->voted_for));
+    flag(v, fmt::format("vote changed within the term: n{} -> n{}", was.voted_for,
+                        storage_->voted_for));
   }
   if (commit_index_ < was.commit_index) {
-    v.push_back(fmt::format("{}: commitIndex decreased {} -> {}", t, was.commit_index,
-                            commit_index_));
+    flag(v, fmt::format("commitIndex decreased {} -> {}", was.commit_index, commit_index_));
   }
   if (last_applied_ < was.last_applied) {
-    v.push_back(fmt::format("{}: lastApplied decreased {} -> {}", t, was.last_applied,
-                            last_applied_));
+    flag(v, fmt::format("lastApplied decreased {} -> {}", was.last_applied, last_applied_));
   }
   // A committed entry never changes (State Machine Safety); checked at the old commit point.
   if (was.commit_index > 0 && was.commit_index <= log_.last_index() &&
       log_.term_at(was.commit_index) != was.commit_term) {
-    v.push_back(fmt::format("{}: committed entry {} changed term {} -> {}", t, was.commit_index,
-                            was.commit_term, log_.term_at(was.commit_index)));
+    flag(v, fmt::format("committed entry {} changed term {} -> {}", was.commit_index,
+                        was.commit_term, log_.term_at(was.commit_index)));
   }
   if (storage_->writes < was.writes) {
-    v.push_back(fmt::format("{}: storage write count went back {} -> {}", t, was.writes,
-                            storage_->writes));
+    flag(v, fmt::format("storage write count went back {} -> {}", was.writes, storage_->writes));
   }
   // Without check-quorum, a leader leaves office only on seeing a higher term (§5.1).
   if (was.role == Role::Leader && term() == was.term && role_ != Role::Leader) {
-    v.push_back(fmt::format("{}: leader became {} within its term", t, role_name(role_)));
+    flag(v, fmt::format("leader became {} within its term", role_name(role_)));
   }
   if (was.role == Role::Leader && role_ == Role::Leader && term() == was.term &&
       was.match_index.size() == progress_.size()) {
     for (size_t n = 0; n < progress_.size(); ++n) {
       if (progress_[n].match_index < was.match_index[n]) {
-        v.push_back(fmt::format("{}: matchIndex[n{}] decreased {} -> {}", t, n,
-                                was.match_index[n], progress_[n].match_index));
+        flag(v, fmt::format("matchIndex[n{}] decreased {} -> {}", n, was.match_index[n],
+                            progress_[n].match_index));
       }
     }
   }

@@ -2,9 +2,9 @@
 // Servers: All Servers"), role changes and their events, persistence and timers.
 #include "protocols/raft/raft_node.hpp"
 
-#include <cassert>
-
 #include <fmt/format.h>
+
+#include <cassert>
 
 #include "protocols/raft/messages.hpp"
 
@@ -66,8 +66,7 @@ void RaftNode::on_message(Nanos now, Address from, const Message& m, Outbox& out
         on_append_entries_reply(from, static_cast<const AppendEntriesReply&>(m), out);
       }
       return;
-    default:
-      return;  // not addressed to a Raft server (a ClientReply, another protocol's message)
+    default: return;  // not addressed to a Raft server (a ClientReply, another protocol's message)
   }
 }
 
@@ -137,8 +136,8 @@ void RaftNode::set_role(Role role, Outbox& out) {
 
 void RaftNode::reset_election_timer() {
   // §5.2: randomized timeouts make split votes rare and short.
-  election_deadline_ = now_ + rng_.between(config_.election_timeout_min,
-                                          config_.election_timeout_max);
+  election_deadline_ =
+      now_ + rng_.between(config_.election_timeout_min, config_.election_timeout_max);
 }
 
 }  // namespace synod::raft

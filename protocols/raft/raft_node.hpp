@@ -36,10 +36,13 @@
 namespace synod::raft {
 
 struct Config {
-  Nanos election_timeout_min = 150 * kNanosPerMilli;  // randomized in [min, max] per election (§5.2)
+  // Each election timeout is drawn afresh, uniformly in [min, max] (§5.2).
+  Nanos election_timeout_min = 150 * kNanosPerMilli;
   Nanos election_timeout_max = 300 * kNanosPerMilli;
+  // Leader's idle AppendEntries period; also how long a batch may go unanswered before the
+  // leader presumes it lost and resends (replication.cpp).
   Nanos heartbeat_interval = 50 * kNanosPerMilli;
-  int max_entries_per_append = 64;
+  int max_entries_per_append = 64;  // flow control: entries per AppendEntries
 };
 
 enum class Role { Follower, Candidate, Leader };
@@ -74,7 +77,7 @@ class RaftNode final : public ProtocolNode {
     // pipeline: next_index runs ahead of the replies, by at most kMaxInflightAppends messages.
     bool probing = true;
     struct Batch {
-      int64_t last;   // last index it carried
+      int64_t last;  // last index it carried
       Nanos sent_at;
     };
     std::deque<Batch> inflight;  // pipelining: unacknowledged batches, in index order
@@ -103,8 +106,7 @@ class RaftNode final : public ProtocolNode {
   void replicate(NodeId peer, Outbox& out);
   void heartbeat(NodeId peer, Outbox& out);
   void start_probing(Progress& p, int64_t next_index);
-  void on_append_entries_reply(Address from, const AppendEntriesReply& m,
-                               Outbox& out);
+  void on_append_entries_reply(Address from, const AppendEntriesReply& m, Outbox& out);
   void on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out);
 
   // append_entries.cpp (§5.3, the follower's side)
@@ -127,7 +129,8 @@ class RaftNode final : public ProtocolNode {
   void check_state(std::vector<std::string>& v);
   void check_leader_state(std::vector<std::string>& v);
   void check_deltas(std::vector<std::string>& v);
-  void note_violation(std::string what);
+  void note_violation(const std::string& what);
+  void flag(std::vector<std::string>& v, const std::string& what) const;
   std::string tag() const;  // "n2 t=4" for invariant lines
 
   const NodeId id_;
@@ -150,8 +153,8 @@ class RaftNode final : public ProtocolNode {
   std::vector<bool> votes_;  // candidate: votes_[n] = n granted us its vote this term
   int votes_granted_ = 0;
 
-  std::vector<Progress> progress_;             // leader: per node (our own entry unused)
-  std::vector<int64_t> match_scratch_;         // leader: reused by the commit computation
+  std::vector<Progress> progress_;      // leader: per node (our own entry unused)
+  std::vector<int64_t> match_scratch_;  // leader: reused by the commit computation
   std::map<std::pair<int64_t, uint64_t>, Address> pending_;  // leader: (client, seq) -> client
   std::map<int64_t, AppendEntries> held_;  // follower: arrived ahead of the gap, by prevLogIndex
 

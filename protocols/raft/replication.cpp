@@ -12,10 +12,10 @@
 //     heartbeat interval is presumed lost and everything from matchIndex + 1 is sent again. A
 //     rejection (a real conflict, or a follower whose hold is full) goes back to probing.
 // Stale rejections (reordered or duplicated) are recognised by their reject_index and ignored.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "protocols/raft/messages.hpp"
 #include "protocols/raft/raft_node.hpp"
@@ -82,8 +82,7 @@ void RaftNode::start_probing(Progress& p, int64_t next_index) {
   p.next_index = next_index;
 }
 
-void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m,
-                                       Outbox& out) {
+void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m, Outbox& out) {
   if (m.term > term()) {
     step_down(m.term, kNoNode, out);
     return;
@@ -95,8 +94,8 @@ void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m
   }
   Progress& p = progress_[static_cast<size_t>(from)];
   if (m.match_index > log_.last_index()) {
-    note_violation(fmt::format("n{} claims match={} beyond our last index {}", from,
-                               m.match_index, log_.last_index()));
+    note_violation(fmt::format("n{} claims match={} beyond our last index {}", from, m.match_index,
+                               log_.last_index()));
     return;
   }
   // Replies arrive out of order: matchIndex only ever grows within a term.

@@ -26,7 +26,7 @@ struct Entry {
 };
 
 struct Storage {
-  int64_t current_term = 0;  // latest term this server has seen (§5.1)
+  int64_t current_term = 0;    // latest term this server has seen (§5.1)
   NodeId voted_for = kNoNode;  // candidate that received our vote in current_term (§5.2)
   std::vector<Entry> log;      // log[0] is index 1 (Figure 2 numbers entries from 1)
   uint64_t writes = 0;         // count of persistent writes (each one an fsync), for stats/tests

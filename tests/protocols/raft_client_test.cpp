@@ -12,8 +12,8 @@ using namespace testing;  // NOLINT: the fixtures of this suite
 // §8: a server that is not the leader rejects the request and names the leader if it knows it.
 TEST(RaftClient, FollowerRedirectsWithLeaderHint) {
   TestNode n(1, 3);
-  const auto* r = sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))),
-                                       kClient);
+  const auto* r =
+      sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))), kClient);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->result.status, ReplyStatus::NotLeader);
   EXPECT_EQ(r->leader_hint, kNoNode);  // no leader heard of yet
@@ -30,8 +30,8 @@ TEST(RaftClient, FollowerRedirectsWithLeaderHint) {
 TEST(RaftClient, CandidateRedirectsWithoutAHint) {
   TestNode n(1, 3);
   n.fire_timer();
-  const auto* r = sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))),
-                                       kClient);
+  const auto* r =
+      sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))), kClient);
   EXPECT_EQ(r->result.status, ReplyStatus::NotLeader);
   EXPECT_EQ(r->leader_hint, kNoNode);
 }
@@ -101,8 +101,8 @@ TEST(RaftClient, SingleNodeClusterCommitsImmediately) {
   const auto* r = sent_to<ClientReply>(out, kClient);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->result.status, ReplyStatus::Ok);
-  const auto* read = sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 2, OpType::Read))),
-                                          kClient);
+  const auto* read =
+      sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 2, OpType::Read))), kClient);
   EXPECT_EQ(read->result.value, std::optional<int64_t>(3));
 }
 

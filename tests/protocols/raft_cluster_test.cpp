@@ -1,7 +1,7 @@
 // Randomized whole-cluster test (TigerBeetle VOPR style, in miniature): 3 and 5 RaftNodes over an
 // in-memory network that delays (so reorders), drops and duplicates messages, partitions nodes,
-// and crashes and restarts them with the same Storage; a few clients with retries drive a KV workload.
-// One seed gives one run. After every step it checks:
+// and crashes and restarts them with the same Storage; a few clients with retries drive a KV
+// workload. One seed gives one run. After every step it checks:
 //   - Election Safety (§5.2): at most one leader per term;
 //   - Leader Completeness (§5.4): a new leader holds every entry applied anywhere so far;
 //   - State Machine Safety (§5.4.3): every node applies the same command at each index;
@@ -10,6 +10,7 @@
 //   - client answers equal what a reference KvStore gives for the one applied order.
 // Then a liveness phase with the faults healed must make progress and converge.
 // A failure prints the seed and the last steps of the run.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,8 +19,6 @@
 #include <deque>
 #include <map>
 #include <queue>
-
-#include <fmt/format.h>
 
 #include "tests/protocols/raft_test_util.hpp"
 
@@ -52,10 +51,15 @@ class Cluster {
   // max_entries 0 picks one of 1, 2, 8, 64 from the seed (small ones make catch-up take many
   // rounds and the window fill up).
   Cluster(int n, uint64_t seed, int n_clients, bool faults, int max_entries = 0)
-      : n_(n), seed_(seed), rng_(Rng::stream(seed, "raft-cluster-test")),
-        storages_(static_cast<size_t>(n)), nodes_(static_cast<size_t>(n)),
-        incarnation_(static_cast<size_t>(n), 0), side_(static_cast<size_t>(n), 0),
-        applied_by_(static_cast<size_t>(n), 0), last_entry_(static_cast<size_t>(n)) {
+      : n_(n),
+        seed_(seed),
+        rng_(Rng::stream(seed, "raft-cluster-test")),
+        storages_(static_cast<size_t>(n)),
+        nodes_(static_cast<size_t>(n)),
+        incarnation_(static_cast<size_t>(n), 0),
+        side_(static_cast<size_t>(n), 0),
+        applied_by_(static_cast<size_t>(n), 0),
+        last_entry_(static_cast<size_t>(n)) {
     if (faults) faults_ = all_faults(rng_);
     max_entries_ = max_entries ? max_entries : std::array<int, 4>{1, 2, 8, 64}[rng_.below(4)];
     for (NodeId i = 0; i < n_; ++i) restart(i);
@@ -444,7 +448,8 @@ class Cluster {
   void fail(const std::string& what) {
     failed_ = true;
     ADD_FAILURE() << "seed " << seed_ << " at " << to_millis(now_) << "ms: " << what
-                  << "\nlast steps:\n" << trace();
+                  << "\nlast steps:\n"
+                  << trace();
   }
 
   const int n_;
@@ -466,7 +471,7 @@ class Cluster {
   Nanos next_fault_ = kNever;
   bool clients_stopped_ = false;
 
-  std::vector<Storage> storages_;  // survive crashes
+  std::vector<Storage> storages_;                 // survive crashes
   std::vector<std::unique_ptr<RaftNode>> nodes_;  // null while crashed
   std::vector<uint64_t> incarnation_;
   std::vector<int> side_;  // partition side per node; all 0 when whole
@@ -474,8 +479,8 @@ class Cluster {
   std::vector<Client> clients_;
 
   std::map<int64_t, NodeId> leader_of_term_;
-  std::vector<Applied> applied_;  // the one applied order, index - 1
-  std::vector<int64_t> applied_by_;  // per node, this incarnation
+  std::vector<Applied> applied_;                        // the one applied order, index - 1
+  std::vector<int64_t> applied_by_;                     // per node, this incarnation
   std::vector<std::pair<size_t, int64_t>> last_entry_;  // per node: log size and last term
   KvStore reference_;
   std::map<std::pair<int64_t, uint64_t>, ClientResult> reference_results_;

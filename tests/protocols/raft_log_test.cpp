@@ -1,9 +1,8 @@
 // The Raft log over Storage: 1-based indexes, the up-to-date comparison (§5.4.1), and the merge
 // that cuts only at a real conflict (§5.3).
-#include "protocols/raft/log.hpp"
-
 #include <gtest/gtest.h>
 
+#include "protocols/raft/log.hpp"
 #include "tests/protocols/raft_test_util.hpp"
 
 namespace synod::raft {

@@ -50,7 +50,8 @@ TEST(RaftReplication, StaleOrDuplicatedAppendEntriesDoesNotTruncate) {
   const uint64_t writes = n.storage.writes;
 
   auto older = std::vector<Entry>(all.begin(), all.begin() + 2);
-  const auto* r = sent_to<AppendEntriesReply>(n.deliver(0, append_entries(1, 0, 0, 0, older, 0)), 0);
+  const auto* r =
+      sent_to<AppendEntriesReply>(n.deliver(0, append_entries(1, 0, 0, 0, older, 0)), 0);
   EXPECT_TRUE(r->success);
   EXPECT_EQ(r->match_index, 2);
   EXPECT_EQ(n.storage.log.size(), 4u);
@@ -126,7 +127,7 @@ TEST(RaftReplication, FastBackupUsesTheLeadersLastEntryOfTheTermOrTheFollowersEn
 // (reordered or duplicated) and must not move nextIndex back.
 TEST(RaftReplication, StaleRejectionsAreIgnored) {
   TestNode leader(0, 3, storage_with(1, {1, 1, 1}));
-  leader.elect();  // term 2, no-op at 4; probes at prev=3
+  leader.elect();                                // term 2, no-op at 4; probes at prev=3
   leader.deliver(1, append_reject(2, 3, 0, 2));  // current: nextIndex 2
   EXPECT_EQ(sent_to<AppendEntries>(leader.out, 1)->prev_log_index, 1);
   EXPECT_TRUE(leader.deliver(1, append_reject(2, 3, 0, 2)).messages.empty());  // duplicate
@@ -154,7 +155,7 @@ TEST(RaftReplication, CatchUpSendsAtMostMaxEntriesPerAppend) {
   s.current_term = 1;
   s.log = entries_with_terms({1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
   TestNode leader(0, 3, s, config);
-  leader.elect();  // term 2: 11 entries
+  leader.elect();                                 // term 2: 11 entries
   leader.deliver(1, append_reject(2, 10, 0, 1));  // an empty follower
   const auto* first = sent_to<AppendEntries>(leader.out, 1);
   EXPECT_EQ(first->prev_log_index, 0);

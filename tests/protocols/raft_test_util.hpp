@@ -113,7 +113,9 @@ inline MessagePtr append_reject(int64_t term, int64_t reject_index, int64_t conf
   return m;
 }
 
-inline MessagePtr client_request(Command c) { return std::make_shared<ClientRequest>(std::move(c)); }
+inline MessagePtr client_request(Command c) {
+  return std::make_shared<ClientRequest>(std::move(c));
+}
 
 // The messages of type M in an outbox, with their destinations.
 template <class M>
