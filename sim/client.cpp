@@ -54,7 +54,8 @@ ClientProcess::ClientProcess(int index, int n_nodes, WorkloadState* workload, Re
       recorder_(recorder),
       rng_(rng),
       process_(index),
-      target_(index % n_nodes) {}
+      target_(index % n_nodes),
+      timed_out_(n_nodes, false) {}
 
 Address ClientProcess::address() const { return n_nodes_ + index_; }
 
@@ -89,7 +90,10 @@ void ClientProcess::on_timer(Nanos now, Outbox& out) {
     return;
   }
   if (now >= resend_at_) {
-    target_ = (target_ + 1) % n_nodes_;
+    if (!backing_off_) {
+      timed_out_[target_] = true;
+      target_ = (target_ + 1) % n_nodes_;
+    }
     send_attempt(now, out);
   }
 }
@@ -122,6 +126,7 @@ void ClientProcess::begin_operation(Nanos now, Outbox& out) {
   }
   recorder_->history(h);
   busy_ = true;
+  std::fill(timed_out_.begin(), timed_out_.end(), false);
   op_deadline_ = now + w.timeout_ns;
   send_attempt(now, out);
 }
@@ -129,6 +134,7 @@ void ClientProcess::begin_operation(Nanos now, Outbox& out) {
 void ClientProcess::send_attempt(Nanos now, Outbox& out) {
   out.send(target_, std::make_shared<ClientRequest>(op_));
   resend_at_ = now + workload_->spec().attempt_timeout_ns;
+  backing_off_ = false;
 }
 
 void ClientProcess::on_message(Nanos now, Address from, const Message& m, Outbox& out) {
@@ -143,13 +149,14 @@ void ClientProcess::on_message(Nanos now, Address from, const Message& m, Outbox
       complete(now, HistoryOp::Type::Fail, std::nullopt);
       return;
     case ReplyStatus::NotLeader:
-      if (r.leader_hint != kNoNode && r.leader_hint != from) {
+      if (r.leader_hint != kNoNode && r.leader_hint != from && !timed_out_[r.leader_hint]) {
         target_ = r.leader_hint;
         send_attempt(now, out);
       } else {
         // No leader known: ask the next node after a short pause.
         target_ = (from + 1) % n_nodes_;
-        resend_at_ = std::min(resend_at_, now + kNoLeaderBackoff);
+        resend_at_ = now + kNoLeaderBackoff;
+        backing_off_ = true;
       }
       return;
   }

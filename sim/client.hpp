@@ -4,7 +4,9 @@
 //
 // An operation's life: invoke → send to the node it believes leads → on NotLeader, go to the hinted
 // leader at once (or, with no hint, to the next node after a short backoff); on no answer within
-// attempt_timeout, resend to the next node; at `timeout` give up. Every resend keeps the command's
+// attempt_timeout, resend to the next node; at `timeout` give up. A hint naming a node that already
+// timed out on this operation is not followed (a stale leader cut off in a minority, and its
+// followers pointing back at it, would otherwise keep the client away from the majority forever). Every resend keeps the command's
 // (process, seq), so the cluster applies it at most once. Outcomes:
 //   ok    the cluster said it happened (reads carry the value read);
 //   fail  the cluster said it certainly did not happen (a cas whose compare failed);
@@ -79,7 +81,9 @@ class ClientProcess final : public ProtocolNode {
   Command op_;
   Nanos op_deadline_ = kNever;
   Nanos resend_at_ = kNever;
+  bool backing_off_ = false;  // resend_at_ ends a pause after NotLeader, not an attempt timeout
   NodeId target_;
+  std::vector<bool> timed_out_;  // per node: no answer from it during the current operation
   Nanos next_start_ = kNever;  // when idle: when the next operation starts
 };
 
