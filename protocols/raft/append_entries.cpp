@@ -81,8 +81,10 @@ void RaftNode::reject_append(Address to, const AppendEntries& m, Outbox& out) {
   reply->success = false;
   reply->reject_index = m.prev_log_index;
   // End of §5.3: tell the leader enough to skip a whole conflicting term (or our whole missing
-  // tail) in one round trip.
-  if (m.prev_log_index > log_.last_index()) {
+  // tail) in one round trip. A deposed leader only needs our term.
+  if (m.term < term()) {
+    // nothing more
+  } else if (m.prev_log_index > log_.last_index()) {
     reply->conflict_term = 0;
     reply->conflict_index = log_.last_index() + 1;
   } else if (m.prev_log_index >= 1) {

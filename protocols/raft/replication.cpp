@@ -41,7 +41,6 @@ int64_t RaftNode::send_append(NodeId peer, int64_t first, int64_t max_entries, O
 }
 
 // Pipelining: send what the follower lacks while the window has room.
-// Pipelining: send what the follower lacks while the window has room.
 void RaftNode::replicate(NodeId peer, Outbox& out) {
   Progress& p = progress_[static_cast<size_t>(peer)];
   if (p.probing) return;  // one probe at a time; it is resent on heartbeats
