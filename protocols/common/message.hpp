@@ -21,6 +21,14 @@ enum class MsgKind : uint16_t {
   RaftRequestVoteReply,
   RaftAppendEntries,
   RaftAppendEntriesReply,
+  // Paxos and Multi-Paxos ("Paxos Made Simple"; Multi-Paxos after "Paxos Made Moderately Complex")
+  PaxosPrepare,    // phase 1a
+  PaxosPromise,    // phase 1b (or a refusal, carrying the higher promised ballot)
+  PaxosAccept,     // phase 2a
+  PaxosAccepted,   // phase 2b (or a refusal)
+  PaxosDecide,     // a learner's news that a value was chosen in a slot
+  PaxosHeartbeat,  // Multi-Paxos: the leader is alive (with its commit point)
+  PaxosCatchUp,    // Multi-Paxos: a lagging replica asks for chosen slots from an index
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

@@ -36,6 +36,11 @@ enum class EventType : uint8_t {
   ElectionStart,  // the node started an election (term)
   Commit,         // the node's commit index advanced (index = new commit index, term = current)
   Apply,          // the node applied a log entry (index, entry_term, command)
+  // Paxos family. A ballot travels in `term` as an integer that orders ballots the way the
+  // protocol does (e.g. round * 2^16 + node id); `index` is the slot (log position, from 1).
+  Promise,        // acceptor promised ballot `term` (index = the slot, or 0 for all slots)
+  Accept,         // acceptor accepted `command` in slot `index` at ballot `term`
+  Learn,          // the node learned that `command` was chosen in slot `index`
 };
 const char* event_type_name(EventType t);
 
@@ -46,7 +51,7 @@ struct ProtocolEvent {
   std::string role;            // Role: "follower" | "candidate" | "leader"
   int64_t index = 0;           // Commit: the new commit index; Apply: the entry's index
   int64_t entry_term = 0;      // Apply: the entry's term
-  std::string command;         // Apply: Command::describe(), or "noop"
+  std::string command;         // Apply, Accept, Learn: Command::describe(), or "noop"
   std::vector<TermRun> log_runs;  // Role=leader: the new leader's log, as runs of equal term
 };
 

@@ -31,6 +31,9 @@ const char* event_type_name(EventType t) {
     case EventType::ElectionStart: return "election";
     case EventType::Commit: return "commit";
     case EventType::Apply: return "apply";
+    case EventType::Promise: return "promise";
+    case EventType::Accept: return "accept";
+    case EventType::Learn: return "learn";
   }
   return "?";
 }
@@ -43,6 +46,13 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::RaftRequestVoteReply: return "RequestVoteReply";
     case MsgKind::RaftAppendEntries: return "AppendEntries";
     case MsgKind::RaftAppendEntriesReply: return "AppendEntriesReply";
+    case MsgKind::PaxosPrepare: return "Prepare";
+    case MsgKind::PaxosPromise: return "Promise";
+    case MsgKind::PaxosAccept: return "Accept";
+    case MsgKind::PaxosAccepted: return "Accepted";
+    case MsgKind::PaxosDecide: return "Decide";
+    case MsgKind::PaxosHeartbeat: return "Heartbeat";
+    case MsgKind::PaxosCatchUp: return "CatchUp";
     case MsgKind::Ping: return "Ping";
     case MsgKind::kCount: break;
   }
