@@ -177,6 +177,16 @@ nlohmann::ordered_json to_json(const RunEvent& e, const std::vector<std::string>
     j["index"] = e.index;
     j["entry_term"] = e.entry_term;
     j["command"] = e.command;
+  } else if (e.type == "promise") {
+    j["slot"] = e.index;
+    j["ballot"] = e.term;
+  } else if (e.type == "accept") {
+    j["slot"] = e.index;
+    j["ballot"] = e.term;
+    j["command"] = e.command;
+  } else if (e.type == "learn") {
+    j["slot"] = e.index;
+    j["command"] = e.command;
   }
   if (!e.detail.empty()) j["detail"] = e.detail;
   return j;

@@ -44,6 +44,12 @@ void Recorder::protocol_event(Nanos now, NodeId node, uint32_t incarnation,
       r.entry_term = e.entry_term;
       r.command = e.command;
       break;
+    case EventType::Promise:
+    case EventType::Accept:
+    case EventType::Learn:
+      r.index = e.index;
+      r.command = e.command;
+      break;
   }
   events_.push_back(std::move(r));
 }
