@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "analysis/explain.hpp"
+#include "analysis/key_problem.hpp"  // ValueTable
 
 namespace synod::analysis::detail {
 namespace {
@@ -42,9 +43,16 @@ bool overwrites(const Operation& op, Model model) {
 void find_durability_anomalies(const History& history, const std::vector<size_t>& key_op_ids,
                                Model model, std::vector<Operation>& lost_writes,
                                std::vector<Operation>& never_written_reads) {
-  std::unordered_set<std::string> observed;  // register: values returned or expected
-  std::vector<const Operation*> gets;         // kv: ok gets, by invocation
-  std::unordered_set<std::string> produced;   // register: written values; kv: put values
+  ValueTable values(model);
+  auto id_of = [&](const nlohmann::json& v) { return static_cast<size_t>(values.intern(v)); };
+  auto grow = [](auto& vector, size_t id) {
+    if (id >= vector.size()) vector.resize(id + 1, 0);
+    return &vector[id];
+  };
+  std::vector<uint8_t> observed;      // register, by value id: returned or expected
+  std::vector<const Operation*> gets;  // kv: ok gets, by invocation
+  // Register: written values; kv: put values; by value id, how many operations wrote each.
+  std::vector<uint32_t> produced;
   std::unordered_set<std::string> appended;   // kv: non-empty appended strings
   std::set<size_t> appended_sizes;
   std::vector<uint64_t> overwrite_done;  // completion positions of ok overwrites
@@ -55,12 +63,12 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
     const Operation& op = history.ops[id];
     const bool is_ok = op.outcome == Outcome::Ok;
     if ((op.f == OpFunction::Read || op.f == OpFunction::Get) && is_ok) {
-      observed.insert(op.value.dump());
+      *grow(observed, id_of(op.value)) = 1;
       if (op.f == OpFunction::Get) gets.push_back(&op);
       last_read_invoke = std::max(last_read_invoke, op.invoke_seq);
       has_read = true;
     }
-    if (op.f == OpFunction::Cas) observed.insert(op.value[0].dump());
+    if (op.f == OpFunction::Cas) *grow(observed, id_of(op.value[0])) = 1;
     if (op.outcome != Outcome::Fail && is_write(op)) {
       if (op.f == OpFunction::Append) {
         if (!op.value.get<std::string>().empty()) {
@@ -68,7 +76,7 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
           appended_sizes.insert(op.value.get<std::string>().size());
         }
       } else {
-        produced.insert(written_value(op).dump());
+        ++*grow(produced, id_of(written_value(op)));
       }
     }
     if (overwrites(op, model)) {
@@ -104,7 +112,7 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
       const size_t others = overwrite_count - done_before - (overwrites(op, model) ? 1 : 0);
       if (others == 0) {
         const bool is_observed = model == Model::Register
-                                     ? observed.count(written_value(op).dump()) > 0
+                                     ? *grow(observed, id_of(written_value(op))) != 0
                                      : kv_observed(op);
         if (!is_observed) lost_writes.push_back(op);
       }
@@ -113,14 +121,10 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
     if (!is_read && op.f != OpFunction::Cas) continue;
     const nlohmann::json& v = op.f == OpFunction::Cas ? op.value[0] : op.value;
     bool is_written = model == Model::Register ? v.is_null() : v == "";
-    if (!is_written && produced.count(v.dump()) > 0) {
+    if (!is_written) {
       // A cas that expects and writes the same value does not vouch for it.
-      is_written = !(op.f == OpFunction::Cas && op.value[0] == op.value[1]) ||
-                   std::count_if(key_op_ids.begin(), key_op_ids.end(), [&](size_t other) {
-                     const Operation& o = history.ops[other];
-                     return o.id != op.id && o.outcome != Outcome::Fail && is_write(o) &&
-                            o.f != OpFunction::Append && written_value(o) == v;
-                   }) > 0;
+      const bool is_self = op.f == OpFunction::Cas && op.value[0] == op.value[1];
+      is_written = *grow(produced, id_of(v)) > (is_self ? 1u : 0u);
     }
     if (!is_written && model == Model::Kv) {
       const std::string& text = v.get<std::string>();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 namespace synod::analysis::detail {
 namespace {
@@ -18,16 +19,16 @@ bool is_read_like(OpFunction f) { return f == OpFunction::Read || f == OpFunctio
 // operation linearized after it and before the next write would see v, so none of them can be a
 // read or a successful cas; only writes follow, and they do not care. Dropping it leaves a valid
 // linearization. (Herlihy & Wing's "info" is an optional operation, so dropping is allowed.)
-std::set<std::string> observable_register_values(const History& history,
-                                                 const std::vector<size_t>& op_ids,
-                                                 uint64_t cut_seq) {
-  std::set<std::string> observable;
+std::unordered_set<std::string> observable_register_values(const History& history,
+                                                           const std::vector<size_t>& op_ids,
+                                                           uint64_t cut_seq) {
+  std::unordered_set<std::string> observable;
   for (size_t id : op_ids) {
     const Operation& op = history.ops[id];
     if (op.invoke_seq >= cut_seq || op.outcome == Outcome::Fail) continue;
     const bool is_ok = op.outcome == Outcome::Ok && op.complete_seq < cut_seq;
-    if (op.f == OpFunction::Read && is_ok) observable.insert(op.value.dump());
-    if (op.f == OpFunction::Cas) observable.insert(op.value[0].dump());
+    if (op.f == OpFunction::Read && is_ok) observable.insert(value_key(op.value));
+    if (op.f == OpFunction::Cas) observable.insert(value_key(op.value[0]));
   }
   return observable;
 }
@@ -72,31 +73,67 @@ bool kv_can_observe(const KvObservations& seen, OpFunction f, const std::string&
 
 }  // namespace
 
-ValueTable::ValueTable(Model model) : model_(model) {
-  // Id 0 is the initial state: null for a register, "" for a kv key.
-  intern_text(model == Model::Register ? std::string("null") : std::string());
+std::string value_key(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null: return "n";
+    case nlohmann::json::value_t::boolean: return value.get<bool>() ? "t" : "f";
+    case nlohmann::json::value_t::number_integer: return "i" + std::to_string(value.get<int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return "i" + std::to_string(value.get<uint64_t>());
+    case nlohmann::json::value_t::string: return "s" + value.get<std::string>();
+    default: return "j" + value.dump();
+  }
 }
 
-uint32_t ValueTable::intern_text(std::string text) {
-  auto it = ids_.find(text);
+ValueTable::ValueTable(Model model) : model_(model) {
+  // Id 0 is the initial state: null for a register, "" for a kv key.
+  if (model == Model::Register) {
+    intern_text(value_key(nullptr), "null");
+  } else {
+    intern_text(std::string(), std::string());
+  }
+}
+
+uint32_t ValueTable::intern_text(std::string key, std::string text) {
+  auto it = ids_.find(key);
   if (it != ids_.end()) return it->second;
   const auto id = static_cast<uint32_t>(texts_.size());
-  memory_bytes_ += 2 * text.size() + 96;  // the text twice (vector and map) and the node
-  texts_.push_back(text);
-  ids_.emplace(std::move(text), id);
+  memory_bytes_ += key.size() + text.size() + 96;  // key, text and the map node
+  texts_.push_back(std::move(text));
+  ids_.emplace(std::move(key), id);
   return id;
 }
 
 uint32_t ValueTable::intern(const nlohmann::json& value) {
-  if (model_ == Model::Kv) return intern_text(value.is_string() ? value.get<std::string>() : "");
-  return intern_text(value.dump());
+  if (model_ == Model::Kv) {
+    std::string text = value.is_string() ? value.get<std::string>() : std::string();
+    return intern_text(text, text);
+  }
+  if (value.is_number_integer()) {
+    const auto number = value.get<int64_t>();
+    auto it = int_ids_.find(number);
+    if (it != int_ids_.end()) return it->second;
+    const uint32_t id = intern_text(value_key(value), value.dump());
+    int_ids_.emplace(number, id);
+    memory_bytes_ += 32;
+    return id;
+  }
+  std::string key = value_key(value);
+  auto it = ids_.find(key);
+  if (it != ids_.end()) return it->second;
+  return intern_text(std::move(key), value.dump());
 }
 
 std::optional<uint32_t> ValueTable::find(const nlohmann::json& value) const {
-  const std::string text = model_ == Model::Kv
-                               ? (value.is_string() ? value.get<std::string>() : std::string())
-                               : value.dump();
-  auto it = ids_.find(text);
+  if (model_ == Model::Register && value.is_number_integer()) {
+    auto it = int_ids_.find(value.get<int64_t>());
+    if (it == int_ids_.end()) return std::nullopt;
+    return it->second;
+  }
+  const std::string key = model_ == Model::Kv
+                              ? (value.is_string() ? value.get<std::string>() : std::string())
+                              : value_key(value);
+  auto it = ids_.find(key);
   if (it == ids_.end()) return std::nullopt;
   return it->second;
 }
@@ -106,7 +143,8 @@ uint32_t ValueTable::append(uint32_t state, uint32_t suffix) {
   const uint64_t memo_key = (uint64_t{state} << 32) | suffix;
   auto it = appended_.find(memo_key);
   if (it != appended_.end()) return it->second;
-  const uint32_t result = intern_text(texts_[state] + texts_[suffix]);
+  std::string text = texts_[state] + texts_[suffix];
+  const uint32_t result = intern_text(text, text);
   appended_.emplace(memo_key, result);
   memory_bytes_ += 48;
   return result;
@@ -120,9 +158,9 @@ std::string ValueTable::render(uint32_t id) const {
 KeyProblem compile_key(const History& history, const std::vector<size_t>& op_ids, Model model,
                        uint64_t cut_seq) {
   KeyProblem problem(model);
-  const std::set<std::string> register_observable =
+  const std::unordered_set<std::string> register_observable =
       model == Model::Register ? observable_register_values(history, op_ids, cut_seq)
-                               : std::set<std::string>{};
+                               : std::unordered_set<std::string>{};
   const KvObservations kv_seen =
       model == Model::Kv ? kv_observations(history, op_ids, cut_seq) : KvObservations{};
 
@@ -148,10 +186,10 @@ KeyProblem compile_key(const History& history, const std::vector<size_t>& op_ids
       // An info read returned nothing we know, and reads change no state: it constrains nothing.
       bool is_droppable = is_read_like(op.f);
       if (op.f == OpFunction::Write) {
-        is_droppable = register_observable.count(op.value.dump()) == 0;
+        is_droppable = register_observable.count(value_key(op.value)) == 0;
       } else if (op.f == OpFunction::Cas) {
         is_droppable = op.value[0] == op.value[1] ||  // a cas that changes nothing
-                       register_observable.count(op.value[1].dump()) == 0;
+                       register_observable.count(value_key(op.value[1])) == 0;
       } else if (op.f == OpFunction::Put || op.f == OpFunction::Append) {
         is_droppable = !kv_can_observe(kv_seen, op.f, op.value.get<std::string>());
       }

@@ -31,6 +31,10 @@ struct CompiledOp {
   uint64_t complete_seq = 0;  // meaningful only when !is_optional
 };
 
+// A value's identity as a string, cheaper than its JSON text: equal keys iff equal JSON values
+// (numbers are canonical after build_history: integral floats became integers).
+std::string value_key(const nlohmann::json& value);
+
 // The interned values of one key. Register values are JSON scalars compared by JSON equality;
 // kv values are strings, and appends create new ones (memoized per (state, suffix)).
 class ValueTable {
@@ -47,12 +51,13 @@ class ValueTable {
   size_t memory_bytes() const { return memory_bytes_; }
 
  private:
-  uint32_t intern_text(std::string text);
+  uint32_t intern_text(std::string key, std::string text);
 
   Model model_;
-  // Register: the value's canonical JSON text. Kv: the string itself.
+  // Register: the value's JSON text, found by value_key. Kv: the string itself, found by itself.
   std::vector<std::string> texts_;
   std::unordered_map<std::string, uint32_t> ids_;
+  std::unordered_map<int64_t, uint32_t> int_ids_;  // register integers, the common case
   std::unordered_map<uint64_t, uint32_t> appended_;  // (state << 32 | suffix) -> state
   size_t memory_bytes_ = 0;
 };
