@@ -44,9 +44,11 @@ const std::vector<std::string> kClusterKeys = {
     "client_latency", "regions",  "wan_latency", "edges",  "platform"};
 const std::vector<std::string> kLatencyKeys = {"dist", "value", "min", "max"};
 const std::vector<std::string> kRegionKeys = {"name", "nodes", "latency"};
-const std::vector<std::string> kProtocolKeys = {"name", "election_timeout", "heartbeat",
-                                                "max_entries_per_append"};
-const std::vector<std::string> kKnownProtocols = {"raft"};
+const std::vector<std::string> kProtocolKeys = {
+    "name",         "election_timeout", "heartbeat", "max_entries_per_append", "pre_vote",
+    "check_quorum", "backoff",          "max_batch"};
+const std::vector<std::string> kKnownProtocols = {"raft", "paxos", "multipaxos"};
+constexpr int kMaxBatch = 1'000'000;
 const std::vector<std::string> kWorkloadKeys = {"clients",         "rate",   "think", "keys",
                                                 "distribution",    "zipf_s", "mix",   "timeout",
                                                 "attempt_timeout", "start",  "stop"};
@@ -255,6 +257,12 @@ class Loader {
       fail(item, fmt::format("expected a count <= {}, got '{}'", max, s));
     }
     return static_cast<int>(v);
+  }
+  bool boolean(const Item& item) const {
+    const std::string s = text(item, "true or false");
+    if (s == "true" || s == "on" || s == "yes") return true;
+    if (s == "false" || s == "off" || s == "no") return false;
+    fail(item, fmt::format("expected true or false, got '{}'", s));
   }
   double number(const Item& item, const std::string& expected) const {
     const std::string s = text(item, expected);
@@ -626,6 +634,34 @@ ProtocolSpec Loader::protocol(const Item& item) const {
       fail(ni, fmt::format("unknown protocol '{}' (known: {})", p.name, join(kKnownProtocols)));
     }
   }
+  // A key that means nothing to this protocol is an error, not silently ignored.
+  for (const std::string& key : kProtocolKeys) {
+    const auto applies = protocols_for_key(key);
+    if (f.has(key) && !contains(applies, p.name)) {
+      f.forbid(key, fmt::format("applies only to {}, not to {}", join(applies), p.name));
+    }
+  }
+  if (f.has("pre_vote")) p.pre_vote = boolean(f.get("pre_vote"));
+  if (f.has("check_quorum")) p.check_quorum = boolean(f.get("check_quorum"));
+  if (f.has("backoff")) {
+    // backoff: off | [min, max]
+    const Item bi = f.get("backoff");
+    if (bi.node.IsScalar()) {
+      if (boolean(bi)) fail(bi, "expected off or a range like [10ms, 100ms], got 'on'");
+      p.backoff = false;
+    } else {
+      if (!bi.node.IsSequence() || bi.node.size() != 2) {
+        fail(bi, "expected off or a range like [10ms, 100ms], got " + describe(bi.node));
+      }
+      p.backoff_min_ns = positive_duration(item_of(bi.node[0]));
+      p.backoff_max_ns = positive_duration(item_of(bi.node[1]));
+      if (p.backoff_min_ns > p.backoff_max_ns) {
+        fail(bi, fmt::format("backoff min {} is greater than max {}", format_duration(p.backoff_min_ns),
+                             format_duration(p.backoff_max_ns)));
+      }
+    }
+  }
+  if (f.has("max_batch")) p.max_batch = count(f.get("max_batch"), kMaxBatch);
   if (f.has("election_timeout")) {
     const Item et = f.get("election_timeout");
     if (!et.node.IsSequence() || et.node.size() != 2) {
@@ -1173,6 +1209,16 @@ std::string format_duration(Nanos ns) {
     return s + suffix;
   }
   return fmt::format("{}ns", ns);
+}
+
+const std::vector<std::string>& known_protocols() { return kKnownProtocols; }
+
+std::vector<std::string> protocols_for_key(const std::string& key) {
+  if (key == "election_timeout" || key == "heartbeat") return {"raft", "multipaxos"};
+  if (key == "max_entries_per_append" || key == "pre_vote" || key == "check_quorum") return {"raft"};
+  if (key == "backoff") return {"paxos"};
+  if (key == "max_batch") return {"multipaxos"};
+  return kKnownProtocols;
 }
 
 }  // namespace synod::sim

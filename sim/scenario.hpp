@@ -76,13 +76,27 @@ struct ClusterSpec {
 };
 
 struct ProtocolSpec {
-  std::string name = "raft";  // only "raft" for now
-  // Raft
+  std::string name = "raft";  // raft | paxos | multipaxos
+  // Raft and Multi-Paxos: leader heartbeats and failure detection
   Nanos election_timeout_min_ns = 150 * kNanosPerMilli;
   Nanos election_timeout_max_ns = 300 * kNanosPerMilli;
   Nanos heartbeat_ns = 50 * kNanosPerMilli;
+  // Raft
   int max_entries_per_append = 64;
+  bool pre_vote = true;      // Raft dissertation §9.6: no disruptive elections from a rejoining node
+  bool check_quorum = true;  // a leader that cannot hear a majority steps down (etcd's CheckQuorum)
+  // Basic Paxos: randomized backoff before retrying after pre-emption (off: duelling proposers)
+  bool backoff = true;
+  Nanos backoff_min_ns = 10 * kNanosPerMilli;
+  Nanos backoff_max_ns = 100 * kNanosPerMilli;
+  // Multi-Paxos: commands per Accept
+  int max_batch = 64;
 };
+
+// The protocol names the simulator knows, in the order they are listed in messages.
+const std::vector<std::string>& known_protocols();
+// Which protocols a protocol-section key applies to ("name" applies to all).
+std::vector<std::string> protocols_for_key(const std::string& key);
 
 struct WorkloadSpec {
   int clients = 5;                // client processes (each on its own host, one op at a time)
