@@ -1,6 +1,7 @@
 // check(): split by key, search each key within its share of the budget, explain violations.
 #include <chrono>
-#include <map>
+#include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -55,9 +56,30 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
   const Clock::time_point deadline = deadline_after(start, options.timeout_s);
   require_model_operations(history, model);
 
-  // std::map: keys in a fixed order (the unnamed register first), never hash order.
-  std::map<std::optional<std::string>, std::vector<size_t>> by_key;
-  for (const Operation& op : history.ops) by_key[op.key].push_back(op.id);
+  // Keys in a fixed order (the unnamed register first), never hash order: the hash map only
+  // finds each key's group, the groups are then sorted.
+  std::vector<std::pair<std::optional<std::string>, std::vector<size_t>>> by_key;
+  {
+    std::unordered_map<std::string, size_t> group_of;
+    std::optional<size_t> unnamed;
+    for (const Operation& op : history.ops) {
+      size_t group = 0;
+      if (!op.key) {
+        if (!unnamed) {
+          unnamed = by_key.size();
+          by_key.emplace_back(std::nullopt, std::vector<size_t>{});
+        }
+        group = *unnamed;
+      } else {
+        auto [it, is_new] = group_of.emplace(*op.key, by_key.size());
+        if (is_new) by_key.emplace_back(op.key, std::vector<size_t>{});
+        group = it->second;
+      }
+      by_key[group].second.push_back(op.id);
+    }
+    std::sort(by_key.begin(), by_key.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
 
   CheckResult result;
   result.source = history.source;

@@ -2,8 +2,8 @@
 #include "analysis/key_problem.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
-#include <unordered_set>
 
 namespace synod::analysis::detail {
 namespace {
@@ -19,16 +19,22 @@ bool is_read_like(OpFunction f) { return f == OpFunction::Read || f == OpFunctio
 // operation linearized after it and before the next write would see v, so none of them can be a
 // read or a successful cas; only writes follow, and they do not care. Dropping it leaves a valid
 // linearization. (Herlihy & Wing's "info" is an optional operation, so dropping is allowed.)
-std::unordered_set<std::string> observable_register_values(const History& history,
-                                                           const std::vector<size_t>& op_ids,
-                                                           uint64_t cut_seq) {
-  std::unordered_set<std::string> observable;
+// Returns, by value id, whether the value is observable.
+std::vector<uint8_t> observable_register_values(const History& history,
+                                                const std::vector<size_t>& op_ids,
+                                                uint64_t cut_seq, ValueTable& values) {
+  std::vector<uint8_t> observable;
+  auto mark = [&](const nlohmann::json& v) {
+    const uint32_t id = values.intern(v);
+    if (id >= observable.size()) observable.resize(id + 1, 0);
+    observable[id] = 1;
+  };
   for (size_t id : op_ids) {
     const Operation& op = history.ops[id];
     if (op.invoke_seq >= cut_seq || op.outcome == Outcome::Fail) continue;
     const bool is_ok = op.outcome == Outcome::Ok && op.complete_seq < cut_seq;
-    if (op.f == OpFunction::Read && is_ok) observable.insert(value_key(op.value));
-    if (op.f == OpFunction::Cas) observable.insert(value_key(op.value[0]));
+    if (op.f == OpFunction::Read && is_ok) mark(op.value);
+    if (op.f == OpFunction::Cas) mark(op.value[0]);
   }
   return observable;
 }
@@ -158,17 +164,20 @@ std::string ValueTable::render(uint32_t id) const {
 KeyProblem compile_key(const History& history, const std::vector<size_t>& op_ids, Model model,
                        uint64_t cut_seq) {
   KeyProblem problem(model);
-  const std::unordered_set<std::string> register_observable =
-      model == Model::Register ? observable_register_values(history, op_ids, cut_seq)
-                               : std::unordered_set<std::string>{};
+  const std::vector<uint8_t> register_observable =
+      model == Model::Register
+          ? observable_register_values(history, op_ids, cut_seq, problem.values)
+          : std::vector<uint8_t>{};
+  auto is_observable = [&](const nlohmann::json& v) {
+    const std::optional<uint32_t> id = problem.values.find(v);
+    return id && *id < register_observable.size() && register_observable[*id] != 0;
+  };
   const KvObservations kv_seen =
       model == Model::Kv ? kv_observations(history, op_ids, cut_seq) : KvObservations{};
 
-  std::vector<size_t> sorted = op_ids;
-  std::sort(sorted.begin(), sorted.end(), [&](size_t a, size_t b) {
-    return history.ops[a].invoke_seq < history.ops[b].invoke_seq;
-  });
-  for (size_t id : sorted) {
+  // History::ops are in invocation order, and so are the callers' op_ids.
+  assert(std::is_sorted(op_ids.begin(), op_ids.end()));
+  for (size_t id : op_ids) {
     const Operation& op = history.ops[id];
     if (op.invoke_seq >= cut_seq) continue;  // not yet invoked at the cut
     // fail: certainly did not take effect (Jepsen's meaning), so it constrains nothing.
@@ -186,10 +195,10 @@ KeyProblem compile_key(const History& history, const std::vector<size_t>& op_ids
       // An info read returned nothing we know, and reads change no state: it constrains nothing.
       bool is_droppable = is_read_like(op.f);
       if (op.f == OpFunction::Write) {
-        is_droppable = register_observable.count(value_key(op.value)) == 0;
+        is_droppable = !is_observable(op.value);
       } else if (op.f == OpFunction::Cas) {
         is_droppable = op.value[0] == op.value[1] ||  // a cas that changes nothing
-                       register_observable.count(value_key(op.value[1])) == 0;
+                       !is_observable(op.value[1]);
       } else if (op.f == OpFunction::Put || op.f == OpFunction::Append) {
         is_droppable = !kv_can_observe(kv_seen, op.f, op.value.get<std::string>());
       }
