@@ -1,16 +1,23 @@
 // synod: the command line.
 //   synod run SCENARIO [--seed N] [--out DIR] [--quiet]   simulate, check, report
 //   synod check --model register|kv FILE                  check a history alone
+//   synod compare SCENARIO --protocols a,b --seeds 1-20   the same scenario under several protocols
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
 // write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <iostream>
 #include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/linearizability.hpp"
+#include "sim/compare.hpp"
 #include "sim/report.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario.hpp"
@@ -59,6 +66,56 @@ int run_command(const std::string& file, std::optional<uint64_t> seed, std::stri
   return unsafe ? 1 : 0;
 }
 
+int compare_command(const std::string& file, const std::string& protocols,
+                    const std::string& seeds, std::string out_dir, int jobs, bool keep_runs,
+                    double check_timeout_s) {
+  using namespace synod::sim;
+  Scenario s;
+  try {
+    s = load_scenario(file);
+  } catch (const ScenarioError& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
+  CompareOptions o;
+  std::stringstream ss(protocols);
+  std::string p;
+  while (std::getline(ss, p, ',')) {
+    const auto& known = known_protocols();
+    if (std::find(known.begin(), known.end(), p) == known.end()) {
+      std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
+                               fmt::join(known, ", "));
+      return 2;
+    }
+    o.protocols.push_back(p);
+  }
+  if (o.protocols.empty()) {
+    std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
+    return 2;
+  }
+  if (!parse_seed_list(seeds, &o.seeds)) {
+    std::cerr << "synod: --seeds: expected seeds like 1-20 or 1,5,9, got '" << seeds << "'\n";
+    return 2;
+  }
+  o.out_dir = out_dir.empty() ? "out/" + s.name + "-compare" : out_dir;
+  o.jobs = jobs > 0 ? jobs : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  o.keep_runs = keep_runs;
+  o.check_timeout_s = check_timeout_s;
+  CompareResult r;
+  try {
+    r = run_compare(s, o);
+  } catch (const std::exception& e) {
+    std::cerr << "synod: compare: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << fmt::format("synod compare: {} — {} seeds ({}), mean [min..max] across seeds\n",
+                           s.name, o.seeds.size(), seeds);
+  std::cout << r.table;
+  std::cout << fmt::format("wrote {}/compare.json, compare.csv\n", o.out_dir);
+  if (!r.all_safe) std::cerr << "synod: compare: some runs found safety problems (see compare.csv)\n";
+  return r.all_safe ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,6 +144,18 @@ int main(int argc, char** argv) {
   check->add_flag("--json", json, "print the result as JSON");
   check->add_option("history", history_file, "history file (JSON Lines or Jepsen EDN)")->required();
 
+  auto* compare = app.add_subcommand("compare", "run a scenario under several protocols and seeds");
+  std::string compare_file, compare_protocols = "raft", compare_seeds = "1-20", compare_out;
+  int jobs = 0;
+  bool keep_runs = false;
+  compare->add_option("scenario", compare_file, "scenario YAML file")->required();
+  compare->add_option("--protocols", compare_protocols, "comma-separated, e.g. raft,multipaxos,paxos")
+      ->capture_default_str();
+  compare->add_option("--seeds", compare_seeds, "e.g. 1-20 or 1,5,9")->capture_default_str();
+  compare->add_option("--out", compare_out, "output directory (default: out/<name>-compare)");
+  compare->add_option("--jobs,-j", jobs, "runs in parallel (default: the number of cores)");
+  compare->add_flag("--keep-runs", keep_runs, "keep every run's history, events and timeline");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,6 +170,11 @@ int main(int argc, char** argv) {
       return 2;
     }
     return run_command(scenario_file, seed, out_dir, quiet, *t);
+  }
+  if (compare->parsed()) {
+    auto t = synod::analysis::parse_duration_s(run_check_timeout);
+    return compare_command(compare_file, compare_protocols, compare_seeds, compare_out, jobs,
+                           keep_runs, t.value_or(60));
   }
   if (check->parsed()) {
     synod::analysis::CheckCommandOptions o;

@@ -144,6 +144,32 @@ std::vector<Nanos> ok_times(const RunResult& r) {
   return t;
 }
 
+// For "how long did the cluster need to serve again after a fault": the earliest ok completion
+// among operations invoked at or after a time. Replies already in flight when a leader crashes
+// still arrive; only an operation that starts after the fault shows the cluster works again.
+class Recovery {
+ public:
+  explicit Recovery(const RunResult& r) {
+    std::map<int64_t, Nanos> open;
+    for (const HistoryOp& h : r.history) {
+      if (h.type == HistoryOp::Type::Invoke) open[h.process] = h.time;
+      else if (h.type == HistoryOp::Type::Ok) ok_.push_back({open[h.process], h.time});
+    }
+    std::sort(ok_.begin(), ok_.end());
+    suffix_min_.assign(ok_.size() + 1, kNever);
+    for (size_t i = ok_.size(); i-- > 0;) suffix_min_[i] = std::min(suffix_min_[i + 1], ok_[i].second);
+  }
+  // Time from `t` until an op invoked at or after `t` completed ok; kNever if none did.
+  Nanos after(Nanos t) const {
+    size_t i = std::lower_bound(ok_.begin(), ok_.end(), std::make_pair(t, Nanos{0})) - ok_.begin();
+    return suffix_min_[i] == kNever ? kNever : suffix_min_[i] - t;
+  }
+
+ private:
+  std::vector<std::pair<Nanos, Nanos>> ok_;  // (invoke, complete), by invoke time
+  std::vector<Nanos> suffix_min_;
+};
+
 }  // namespace
 
 RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
@@ -231,12 +257,12 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
                    {"bytes", total.bytes_sent},
                    {"by_type", by_type}};
   ojson faults = ojson::array();
+  const Recovery recovery(r);
   for (const FaultRecord& f : r.faults) {
     ojson fj = {{"time_s", round6(to_seconds(f.time))}, {"kind", f.kind}, {"targets", f.targets}};
     if (!f.detail.empty()) fj["detail"] = f.detail;
-    auto next_ok = std::upper_bound(oks.begin(), oks.end(), f.time);
-    fj["next_ok_after_s"] =
-        next_ok == oks.end() ? ojson(nullptr) : ojson(round6(to_seconds(*next_ok - f.time)));
+    const Nanos rec = recovery.after(f.time);
+    fj["recovery_s"] = rec == kNever ? ojson(nullptr) : ojson(round6(to_seconds(rec)));
     faults.push_back(fj);
   }
   j["faults"] = faults;

@@ -1,0 +1,285 @@
+#include "sim/compare.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/report.hpp"
+#include "sim/runner.hpp"
+
+namespace synod::sim {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+bool parse_seed_list(const std::string& text, std::vector<uint64_t>* out) {
+  out->clear();
+  std::stringstream ss(text);
+  std::string part;
+  auto number = [](const std::string& s, uint64_t* v) {
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    *v = std::stoull(s);
+    return true;
+  };
+  while (std::getline(ss, part, ',')) {
+    uint64_t a = 0, b = 0;
+    auto dash = part.find('-');
+    if (dash == std::string::npos) {
+      if (!number(part, &a)) return false;
+      out->push_back(a);
+    } else {
+      if (!number(part.substr(0, dash), &a) || !number(part.substr(dash + 1), &b) || a > b ||
+          b - a >= 100000)
+        return false;
+      for (uint64_t s = a; s <= b; ++s) out->push_back(s);
+    }
+  }
+  return !out->empty();
+}
+
+Scenario with_protocol(const Scenario& s, const std::string& protocol) {
+  Scenario r = s;
+  if (protocol == s.protocol.name) return r;
+  // Start from the defaults and keep what the scenario set for keys that apply to `protocol`.
+  const ProtocolSpec& given = s.protocol;
+  ProtocolSpec p;
+  p.name = protocol;
+  auto applies = [&](const char* key) {
+    auto v = protocols_for_key(key);
+    return std::find(v.begin(), v.end(), protocol) != v.end() &&
+           std::find(v.begin(), v.end(), given.name) != v.end();
+  };
+  if (applies("election_timeout")) {
+    p.election_timeout_min_ns = given.election_timeout_min_ns;
+    p.election_timeout_max_ns = given.election_timeout_max_ns;
+  }
+  if (applies("heartbeat")) p.heartbeat_ns = given.heartbeat_ns;
+  if (applies("max_entries_per_append")) p.max_entries_per_append = given.max_entries_per_append;
+  if (applies("pre_vote")) p.pre_vote = given.pre_vote;
+  if (applies("check_quorum")) p.check_quorum = given.check_quorum;
+  if (applies("backoff")) {
+    p.backoff = given.backoff;
+    p.backoff_min_ns = given.backoff_min_ns;
+    p.backoff_max_ns = given.backoff_max_ns;
+  }
+  if (applies("max_batch")) p.max_batch = given.max_batch;
+  r.protocol = p;
+  return r;
+}
+
+namespace {
+
+struct Task {
+  std::string protocol;
+  uint64_t seed;
+  fs::path dir;
+};
+
+// The child: one run, its report (and, if asked, its other files) into task.dir. Exit code as
+// `synod run`: 0 safe, 1 safety problem, 3 crashed.
+[[noreturn]] void child_run(const Scenario& base, const Task& task, const CompareOptions& o) {
+  try {
+    Scenario s = with_protocol(base, task.protocol);
+    RunResult r = run_scenario(s, task.seed);
+    AnalysisOptions ao;
+    ao.check_timeout_s = o.check_timeout_s;
+    RunAnalysis a = analyze_run(r, ao);
+    ojson report = build_report(r, a);
+    if (o.keep_runs) {
+      write_outputs(task.dir.string(), r, a, report);
+    } else {
+      fs::create_directories(task.dir);
+      std::ofstream(task.dir / "report.json") << report.dump(2) << "\n";
+    }
+    const bool unsafe = !a.invariants.violations.empty() || !a.lost_writes.empty() ||
+                        a.verdict == "not-linearizable";
+    std::fflush(nullptr);
+    _exit(unsafe ? 1 : 0);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "synod compare: {} seed {}: {}\n", task.protocol, task.seed, e.what());
+    std::fflush(nullptr);
+    _exit(3);
+  }
+}
+
+struct Stat {
+  std::vector<double> values;
+  void add(double v) { values.push_back(v); }
+  double mean() const {
+    double s = 0;
+    for (double v : values) s += v;
+    return values.empty() ? 0 : s / values.size();
+  }
+  double min() const { return values.empty() ? 0 : *std::min_element(values.begin(), values.end()); }
+  double max() const { return values.empty() ? 0 : *std::max_element(values.begin(), values.end()); }
+  ojson json() const {
+    return {{"mean", std::round(mean() * 1e6) / 1e6}, {"min", min()}, {"max", max()}};
+  }
+  std::string text(int precision) const {
+    return fmt::format("{:.{}f} [{:.{}f}..{:.{}f}]", mean(), precision, min(), precision, max(),
+                       precision);
+  }
+};
+
+// The metrics of one run, from its report.json.
+struct RunMetrics {
+  double throughput = 0, p50 = 0, p99 = 0, longest_gap = 0, worst_recovery = 0, msgs_per_ok = 0;
+  double elections = 0, leaders = 0, violations = 0, lost = 0;
+  std::string verdict;
+  ojson recovery = ojson::array();  // per fault: kind, time, recovery_s
+};
+
+RunMetrics metrics(const nlohmann::json& r) {
+  RunMetrics m;
+  m.throughput = r["throughput_ok_per_s"].get<double>();
+  m.p50 = r["latency_ms"]["p50"].get<double>();
+  m.p99 = r["latency_ms"]["p99"].get<double>();
+  m.longest_gap = r["availability"]["longest_gap_s"].get<double>();
+  for (const auto& f : r["faults"]) {
+    const std::string kind = f["kind"].get<std::string>();
+    if (kind == "restart" || kind == "heal") continue;  // recoveries, not faults
+    if (f["targets"].empty()) continue;                  // it hit nothing (no leader to crash)
+    double t = f["recovery_s"].is_null() ? -1 : f["recovery_s"].get<double>();
+    m.recovery.push_back({{"time_s", f["time_s"]}, {"kind", kind}, {"recovery_s", f["recovery_s"]}});
+    if (t > m.worst_recovery) m.worst_recovery = t;
+  }
+  uint64_t protocol_msgs = r["messages"]["sent"].get<uint64_t>();
+  for (const char* k : {"ClientRequest", "ClientReply"})
+    if (r["messages"]["by_type"].contains(k)) protocol_msgs -= r["messages"]["by_type"][k]["sent"].get<uint64_t>();
+  const double ok = r["ops"]["ok"].get<double>();
+  m.msgs_per_ok = ok > 0 ? protocol_msgs / ok : 0;
+  m.elections = r["elections"]["started"].get<double>();
+  m.leaders = r["elections"]["leaders_elected"].get<double>();
+  m.violations = static_cast<double>(r["invariants"]["violations"].size());
+  m.lost = static_cast<double>(r["consistency"]["lost_acknowledged_writes"].size());
+  m.verdict = r["consistency"]["verdict"].get<std::string>();
+  return m;
+}
+
+}  // namespace
+
+CompareResult run_compare(const Scenario& scenario, const CompareOptions& o) {
+  std::vector<Task> tasks;
+  for (const std::string& p : o.protocols)
+    for (uint64_t seed : o.seeds)
+      tasks.push_back({p, seed, fs::path(o.out_dir) / "runs" / p / std::to_string(seed)});
+  fs::create_directories(o.out_dir);
+
+  // Fork up to `jobs` children at a time; remember each one's exit status.
+  std::map<pid_t, size_t> running;
+  std::vector<int> status(tasks.size(), -1);
+  size_t next = 0;
+  std::fflush(nullptr);
+  while (next < tasks.size() || !running.empty()) {
+    while (next < tasks.size() && static_cast<int>(running.size()) < std::max(1, o.jobs)) {
+      fs::remove_all(tasks[next].dir);
+      pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) child_run(scenario, tasks[next], o);
+      running[pid] = next++;
+    }
+    int st = 0;
+    pid_t done = waitpid(-1, &st, 0);
+    if (done < 0) throw std::runtime_error("waitpid failed");
+    auto it = running.find(done);
+    if (it == running.end()) continue;
+    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    running.erase(it);
+  }
+
+  CompareResult out;
+  ojson protocols = ojson::object();
+  ojson runs = ojson::array();
+  out.csv =
+      "protocol,seed,throughput_ok_per_s,p50_ms,p99_ms,longest_gap_s,worst_fault_recovery_s,"
+      "protocol_msgs_per_ok,elections_started,leaders_elected,invariant_violations,"
+      "lost_acknowledged_writes,linearizability\n";
+  std::string table = fmt::format("{:<11} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n",
+                                  "protocol", "ok ops/s", "p50 ms", "p99 ms", "worst recovery s",
+                                  "msgs per ok op", "elections", "unsafe", "lin/total");
+  for (const std::string& p : o.protocols) {
+    Stat thr, p50, p99, gap, rec, mpo, el, lead;
+    int unsafe = 0, linear = 0, n = 0;
+    std::map<std::string, int> verdicts;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      const Task& t = tasks[i];
+      if (t.protocol != p) continue;
+      if (status[i] != 0 && status[i] != 1)
+        throw std::runtime_error(fmt::format("{} seed {}: the run failed (status {})", p, t.seed, status[i]));
+      std::ifstream f(t.dir / "report.json");
+      nlohmann::json r = nlohmann::json::parse(f);
+      RunMetrics m = metrics(r);
+      thr.add(m.throughput);
+      p50.add(m.p50);
+      p99.add(m.p99);
+      gap.add(m.longest_gap);
+      rec.add(m.worst_recovery);
+      mpo.add(m.msgs_per_ok);
+      el.add(m.elections);
+      lead.add(m.leaders);
+      const bool run_unsafe = m.violations > 0 || m.lost > 0 || m.verdict == "not-linearizable";
+      unsafe += run_unsafe;
+      linear += m.verdict == "linearizable";
+      verdicts[m.verdict]++;
+      n++;
+      if (run_unsafe) out.all_safe = false;
+      runs.push_back({{"protocol", p},
+                      {"seed", t.seed},
+                      {"throughput_ok_per_s", m.throughput},
+                      {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
+                      {"longest_gap_s", m.longest_gap},
+                      {"fault_recovery", m.recovery},
+                      {"protocol_msgs_per_ok", std::round(m.msgs_per_ok * 1e3) / 1e3},
+                      {"elections_started", m.elections},
+                      {"leaders_elected", m.leaders},
+                      {"invariant_violations", m.violations},
+                      {"lost_acknowledged_writes", m.lost},
+                      {"linearizability", m.verdict}});
+      out.csv += fmt::format("{},{},{},{},{},{},{},{:.3f},{},{},{},{},{}\n", p, t.seed, m.throughput,
+                             m.p50, m.p99, m.longest_gap, m.worst_recovery, m.msgs_per_ok,
+                             m.elections, m.leaders, m.violations, m.lost, m.verdict);
+    }
+    ojson v = ojson::object();
+    for (const auto& [k, c] : verdicts) v[k] = c;
+    protocols[p] = {{"runs", n},
+                    {"throughput_ok_per_s", thr.json()},
+                    {"latency_p50_ms", p50.json()},
+                    {"latency_p99_ms", p99.json()},
+                    {"longest_gap_s", gap.json()},
+                    {"worst_fault_recovery_s", rec.json()},
+                    {"protocol_msgs_per_ok", mpo.json()},
+                    {"elections_started", el.json()},
+                    {"leaders_elected", lead.json()},
+                    {"unsafe_runs", unsafe},
+                    {"linearizability", v}};
+    table += fmt::format("{:<11} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n", p,
+                         thr.text(1), p50.text(2), p99.text(1), rec.text(3), mpo.text(1), el.text(1),
+                         unsafe, fmt::format("{}/{}", linear, n));
+  }
+  out.summary["scenario"] = scenario.name;
+  out.summary["seeds"] = o.seeds;
+  out.summary["protocols"] = protocols;
+  out.summary["runs"] = runs;
+  out.table = table;
+
+  auto write = [&](const char* name, const std::string& text) {
+    fs::path path = fs::path(o.out_dir) / name;
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f) throw std::runtime_error(fmt::format("{}: cannot write", path.string()));
+  };
+  write("compare.json", out.summary.dump(2) + "\n");
+  write("compare.csv", out.csv);
+  return out;
+}
+
+}  // namespace synod::sim
