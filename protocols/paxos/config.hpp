@@ -1,0 +1,29 @@
+// Tunables of both Paxos flavours. All times are simulated nanoseconds.
+#pragma once
+
+#include "protocols/common/types.hpp"
+
+namespace synod::paxos {
+
+struct Config {
+  // Basic Paxos: after being pre-empted (a refusal naming a higher ballot) or timing out, a
+  // proposer waits a random time in [backoff_min, backoff_max] before its next round. Lamport
+  // notes (§2.4 of "Paxos Made Simple") that two proposers can otherwise keep pre-empting each
+  // other forever; backoff = false retries at once and shows exactly that.
+  bool backoff = true;
+  Nanos backoff_min = 10 * kNanosPerMilli;
+  Nanos backoff_max = 100 * kNanosPerMilli;
+  // Basic Paxos: a round that has not reached a majority after this long (lost messages, crashed
+  // acceptors) is abandoned and retried with a higher ballot.
+  Nanos round_timeout = 100 * kNanosPerMilli;
+
+  // Multi-Paxos: the leader's heartbeat period (also when it resends unanswered Accepts), and the
+  // randomized time without a leader after which a node starts phase 1 itself.
+  Nanos heartbeat_interval = 50 * kNanosPerMilli;
+  Nanos election_timeout_min = 150 * kNanosPerMilli;
+  Nanos election_timeout_max = 300 * kNanosPerMilli;
+  // Multi-Paxos: chosen slots sent (as Decides) in answer to one CatchUp.
+  int catch_up_batch = 64;
+};
+
+}  // namespace synod::paxos
