@@ -187,6 +187,9 @@ nlohmann::ordered_json to_json(const RunEvent& e, const std::vector<std::string>
   } else if (e.type == "learn") {
     j["slot"] = e.index;
     j["command"] = e.command;
+  } else if (e.type == "cs-request" || e.type == "cs-enter" || e.type == "cs-exit") {
+    j["request"] = e.index;
+    j["timestamp"] = e.term;
   }
   if (!e.detail.empty()) j["detail"] = e.detail;
   return j;

@@ -47,6 +47,9 @@ void Recorder::protocol_event(Nanos now, NodeId node, uint32_t incarnation,
     case EventType::Promise:
     case EventType::Accept:
     case EventType::Learn:
+    case EventType::CsRequest:
+    case EventType::CsEnter:
+    case EventType::CsExit:
       r.index = e.index;
       r.command = e.command;
       break;

@@ -29,6 +29,12 @@ enum class MsgKind : uint16_t {
   PaxosDecide,     // a learner's news that a value was chosen in a slot
   PaxosHeartbeat,  // Multi-Paxos: the leader is alive (with its commit point)
   PaxosCatchUp,    // Multi-Paxos: a lagging replica asks for chosen slots from an index
+  // Lamport, "Time, Clocks, and the Ordering of Events in a Distributed System" (1978)
+  LamportRequest,  // mutual exclusion: request the resource at a timestamp
+  LamportAck,      // mutual exclusion: acknowledgement of a request
+  LamportRelease,  // mutual exclusion: release of the resource
+  LwwUpdate,       // last-writer-wins store: a write (or a batch, for anti-entropy) to merge
+  LwwDigest,       // last-writer-wins store: anti-entropy summary a peer compares against
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

@@ -41,6 +41,11 @@ enum class EventType : uint8_t {
   Promise,        // acceptor promised ballot `term` (index = the slot, or 0 for all slots)
   Accept,         // acceptor accepted `command` in slot `index` at ballot `term`
   Learn,          // the node learned that `command` was chosen in slot `index`
+  // Lamport mutual exclusion. `term` carries the request's Lamport timestamp; `index` a per-node
+  // request number (1, 2, ...), so (node, index) names one request.
+  CsRequest,      // the node asked for the critical section
+  CsEnter,        // the node entered it
+  CsExit,         // the node left it (and sent its release)
 };
 const char* event_type_name(EventType t);
 

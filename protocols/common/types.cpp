@@ -34,6 +34,9 @@ const char* event_type_name(EventType t) {
     case EventType::Promise: return "promise";
     case EventType::Accept: return "accept";
     case EventType::Learn: return "learn";
+    case EventType::CsRequest: return "cs-request";
+    case EventType::CsEnter: return "cs-enter";
+    case EventType::CsExit: return "cs-exit";
   }
   return "?";
 }
@@ -53,6 +56,11 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::PaxosDecide: return "Decide";
     case MsgKind::PaxosHeartbeat: return "Heartbeat";
     case MsgKind::PaxosCatchUp: return "CatchUp";
+    case MsgKind::LamportRequest: return "Request";
+    case MsgKind::LamportAck: return "Ack";
+    case MsgKind::LamportRelease: return "Release";
+    case MsgKind::LwwUpdate: return "Update";
+    case MsgKind::LwwDigest: return "Digest";
     case MsgKind::Ping: return "Ping";
     case MsgKind::kCount: break;
   }
