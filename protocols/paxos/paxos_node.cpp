@@ -43,6 +43,7 @@ void PaxosNode::start(Nanos now, Outbox& out) {
   max_round_seen_ = storage_->last_round;
   for (const auto& [slot, s] : storage_->slots) note_ballot(s.promised);
   apply_chosen(out);  // the persisted chosen prefix, from slot 1
+  maybe_propose(out);  // a persisted gap must be filled before anything above it applies
 }
 
 void PaxosNode::on_message(Nanos now, Address from, const Message& m, Outbox& out) {

@@ -188,8 +188,13 @@ class Sim {
       [](Address, Address, const Message&) { return 5 * kMs; };
   std::function<bool(Address, Address, const Message&)> drop =
       [](Address, Address, const Message&) { return false; };
+  std::function<bool(Address, Address, const Message&)> duplicate =
+      [](Address, Address, const Message&) { return false; };
   // Called after every node step with its outbox (before the messages leave).
   std::function<void(NodeId, const Outbox&)> on_step = [](NodeId, const Outbox&) {};
+  // Events outside the cluster (clients' retries, faults): when the next is due, and running it.
+  std::function<Nanos()> external_timer = [] { return kNever; };
+  std::function<void()> on_external = [] {};
 
   void client_send(Address client, NodeId to, const Command& c) {
     send(client, to, client_request(c));
@@ -201,6 +206,8 @@ class Sim {
     for (const auto& node : nodes_) {
       if (node) t = std::min(t, node->next_timer());
     }
+    const Nanos external = external_timer();
+    t = std::min(t, external);
     if (t > until || t == kNever) return false;
     now_ = t;
     if (!wire_.empty() && wire_.top().at == t) {
@@ -209,6 +216,7 @@ class Sim {
       if (f.to >= n_) {
         if (f.message->kind() == MsgKind::ClientReply) {
           replies.push_back({now_, f.to, static_cast<const ClientReply&>(*f.message)});
+          on_reply(replies.back());
         }
         return true;
       }
@@ -228,10 +236,11 @@ class Sim {
         return true;
       }
     }
+    if (external <= now_) on_external();
     return true;
   }
   void run_until(Nanos until) {
-    while (!::testing::Test::HasFatalFailure() && step(until)) {
+    while (!failed && !::testing::Test::HasFatalFailure() && step(until)) {
     }
     now_ = std::max(now_, until);
   }
@@ -274,6 +283,8 @@ class Sim {
     ClientReply reply;
   };
   std::vector<Reply> replies;
+  std::function<void(const Reply&)> on_reply = [](const Reply&) {};
+  bool failed = false;  // an invariant or a test's check failed: run_until stops
 
  private:
   struct InFlight {
@@ -296,6 +307,7 @@ class Sim {
     ev.insert(ev.end(), out.events.begin(), out.events.end());
     for (const std::string& line : nodes_[static_cast<size_t>(i)]->check_invariants()) {
       ADD_FAILURE() << "at " << to_millis(now_) << "ms: " << line;
+      failed = true;
     }
     for (const Outbox::Send& s : out.messages) send(i, s.to, s.message);
   }
@@ -307,7 +319,10 @@ class Sim {
       if (!nodes_[static_cast<size_t>(to)]) return;
       inc = incarnation_[static_cast<size_t>(to)];
     }
-    wire_.push({now_ + latency(from, to, *m), order_++, from, to, inc, m});
+    const int copies = duplicate(from, to, *m) ? 2 : 1;
+    for (int k = 0; k < copies; ++k) {
+      wire_.push({now_ + latency(from, to, *m), order_++, from, to, inc, m});
+    }
   }
 
   const int n_;

@@ -1,0 +1,107 @@
+// check_invariants() (LogCabin-style state and delta checks): silent on a healthy node, and loud,
+// naming the node and the values, when Storage is corrupted behind the node's back.
+#include <gtest/gtest.h>
+
+#include "tests/protocols/paxos_test_util.hpp"
+
+namespace synod::paxos {
+namespace {
+
+using namespace testing;  // NOLINT: the fixtures of this suite
+
+bool mentions(const std::vector<std::string>& lines, const std::string& what) {
+  for (const auto& l : lines) {
+    if (l.find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+const Ballot b2_1 = make_ballot(2, 1);
+const Ballot b3_2 = make_ballot(3, 2);
+
+// §2.2 P1a: accepting raises the promise, so accepted <= promised in every slot.
+TEST(PaxosInvariants, CatchesAnAcceptedBallotAboveThePromise) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(1, accept(b2_1, 1, noop()));
+  n.storage.slots[1].accepted = b3_2;
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 1: accepted ballot 3.2 above its promise 2.1")) << joined(lines);
+}
+
+// A promise is never withdrawn (§2.3: it is on stable storage).
+TEST(PaxosInvariants, CatchesAPromiseThatDecreases) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(2, prepare(b3_2, 4));
+  n.storage.slots[4].promised = b2_1;
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "n0 s=0 b=-: slot 4: promise decreased 3.2 -> 2.1")) << joined(lines);
+}
+
+// "A promise is never broken": a value written under a ballot below the slot's promise.
+TEST(PaxosInvariants, CatchesAnAcceptanceBelowThePromise) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(2, prepare(b3_2, 1));
+  n.storage.slots[1].accepted = b2_1;
+  n.storage.slots[1].value = val(cmd(1, 1));
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 1: accepted 'c1#1 write x 0' in ballot 2.1 below its promise 3.2"))
+      << joined(lines);
+}
+
+// A chosen value never changes and never disappears.
+TEST(PaxosInvariants, CatchesAChosenValueThatChangesOrVanishes) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(1, decide(1, b2_1, val(cmd(1, 1))));
+  n.storage.chosen[1].value = val(cmd(1, 2));
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 1: chosen value changed 'c1#1 write x 0' -> 'c1#2 write x 0'"))
+      << joined(lines);
+  n.storage.chosen.erase(1);
+  lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 1: chosen value 'c1#2 write x 0' vanished")) << joined(lines);
+  EXPECT_TRUE(mentions(lines, "chosen prefix ends at 1 but only 0 of its slots are chosen"))
+      << joined(lines);
+}
+
+// §3 footnote: the proposer's round on disk never goes back (or a ballot could be reused).
+TEST(PaxosInvariants, CatchesAProposerRoundThatGoesBack) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(kClient, client_request(cmd(1, 1)));
+  n.storage.last_round = 0;
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "proposer round decreased 1 -> 0")) << joined(lines);
+  EXPECT_TRUE(mentions(lines, "round 1 above the persisted round 0")) << joined(lines);
+}
+
+// A corrupted Storage handed to a new incarnation is caught on its first check.
+TEST(PaxosInvariants, CatchesCorruptStorageAtStart) {
+  Storage s;
+  s.slots[3].promised = b2_1;
+  s.slots[3].accepted = b3_2;
+  s.chosen[1] = Decision{b2_1, noop()};
+  s.chosen[2] = Decision{b2_1, noop()};
+  PaxosNode node(0, 3, Config{}, &s, Rng(1));
+  Outbox out;
+  node.start(0, out);
+  auto lines = node.check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 3: accepted ballot 3.2 above its promise 2.1")) << joined(lines);
+  EXPECT_EQ(node.applied(), 2);
+}
+
+TEST(PaxosInvariants, SilentOnAHealthyNode) {
+  TestNode<PaxosNode> n(0, 3);
+  n.deliver(kClient, client_request(cmd(1, 1)));
+  n.deliver(1, promise(n->round_ballot(), 1));
+  n.deliver(1, accepted(n->round_ballot(), 1));
+  EXPECT_TRUE(n->check_invariants().empty());
+  EXPECT_EQ(n->applied(), 1);
+}
+
+}  // namespace
+}  // namespace synod::paxos
