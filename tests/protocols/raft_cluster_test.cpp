@@ -517,7 +517,7 @@ std::pair<uint64_t, uint64_t> seed_range(uint64_t default_count) {
 // §5: Election Safety, Log Matching, Leader Completeness and State Machine Safety under message
 // loss, duplication, reordering, partitions, crashes and restarts; then progress once healed.
 TEST(RaftCluster, ThreeNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(80);
+  const auto [first, last] = seed_range(150);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed(3, seed);
     if (HasFailure()) return;
@@ -525,7 +525,7 @@ TEST(RaftCluster, ThreeNodesStaySafeUnderFaultsAndRecover) {
 }
 
 TEST(RaftCluster, FiveNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(50);
+  const auto [first, last] = seed_range(100);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed(5, seed);
     if (HasFailure()) return;

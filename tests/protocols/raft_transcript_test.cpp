@@ -44,14 +44,16 @@ std::string runs_text(const std::vector<TermRun>& runs) {
 std::string event_text(const ProtocolEvent& e) {
   switch (e.type) {
     case EventType::Role:
-      if (e.role == "leader")
+      if (e.role == "leader") {
         return fmt::format("leader t={} log={}", e.term, runs_text(e.log_runs));
+      }
       return fmt::format("{} t={}", e.role, e.term);
     case EventType::ElectionStart: return fmt::format("election t={}", e.term);
     case EventType::Commit: return fmt::format("commit {}", e.index);
     case EventType::Apply: return fmt::format("apply {} t{} {}", e.index, e.entry_term, e.command);
+    default: break;  // other protocols' events
   }
-  return "?";
+  return event_type_name(e.type);
 }
 
 class Script {
