@@ -18,7 +18,7 @@
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
 #include "protocols/paxos/messages.hpp"
-// (multipaxos_node.hpp: added with Multi-Paxos)
+#include "protocols/paxos/multipaxos_node.hpp"
 #include "protocols/paxos/paxos_node.hpp"
 
 namespace synod::paxos::testing {
