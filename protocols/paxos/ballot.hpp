@@ -40,9 +40,7 @@ struct Value {
   static Value of(Command c) { return Value{false, std::move(c)}; }
   // "noop", or Command::describe(): what events and traces carry.
   std::string describe() const;
-  bool operator==(const Value& o) const {
-    return noop == o.noop && (noop || command == o.command);
-  }
+  bool operator==(const Value& o) const { return noop == o.noop && (noop || command == o.command); }
   bool operator!=(const Value& o) const { return !(*this == o); }
 };
 

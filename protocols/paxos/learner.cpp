@@ -21,10 +21,9 @@ bool Learner::learn(int64_t slot, Ballot ballot, const Value& value, Outbox& out
   auto [it, fresh] = storage_->chosen.try_emplace(slot, Decision{ballot, value});
   if (!fresh) {
     if (it->second.value != value) {
-      violations_.push_back(fmt::format("slot {}: learned '{}' (ballot {}) after '{}' (ballot {})",
-                                        slot, value.describe(), ballot_name(ballot),
-                                        it->second.value.describe(),
-                                        ballot_name(it->second.ballot)));
+      violations_.push_back(fmt::format(
+          "slot {}: learned '{}' (ballot {}) after '{}' (ballot {})", slot, value.describe(),
+          ballot_name(ballot), it->second.value.describe(), ballot_name(it->second.ballot)));
     }
     return false;
   }

@@ -64,7 +64,9 @@ class Accept final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::PaxosAccept; }
   const char* type_name() const override { return "Accept"; }
-  size_t size_bytes() const override { return 40 + (value.noop ? 0 : 48 + value.command.key.size()); }
+  size_t size_bytes() const override {
+    return 40 + (value.noop ? 0 : 48 + value.command.key.size());
+  }
   std::string describe() const override;
 
   Ballot ballot = kNoBallot;
@@ -92,7 +94,9 @@ class Decide final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::PaxosDecide; }
   const char* type_name() const override { return "Decide"; }
-  size_t size_bytes() const override { return 40 + (value.noop ? 0 : 48 + value.command.key.size()); }
+  size_t size_bytes() const override {
+    return 40 + (value.noop ? 0 : 48 + value.command.key.size());
+  }
   std::string describe() const override;
 
   int64_t slot = 0;

@@ -52,8 +52,8 @@ std::vector<std::string> MultiPaxosNode::check_invariants() {
   if (role_ == Role::Leader) {
     for (const auto& [slot, p] : proposals_) {
       if (slot >= next_slot_ || slot < 1) {
-        lines.push_back(fmt::format("proposal in slot {} outside [1, next slot {})", slot,
-                                    next_slot_));
+        lines.push_back(
+            fmt::format("proposal in slot {} outside [1, next slot {})", slot, next_slot_));
       }
       if (learner_.is_chosen(slot)) {
         lines.push_back(fmt::format("slot {} is chosen and still in phase 2", slot));
@@ -65,8 +65,8 @@ std::vector<std::string> MultiPaxosNode::check_invariants() {
     // Every slot below next_slot_ is chosen or in phase 2: the leader leaves no gap.
     for (int64_t s = learner_.first_unchosen(); s < next_slot_; ++s) {
       if (!learner_.is_chosen(s) && !proposals_.count(s)) {
-        lines.push_back(fmt::format("leader left slot {} below next slot {} unproposed", s,
-                                    next_slot_));
+        lines.push_back(
+            fmt::format("leader left slot {} below next slot {} unproposed", s, next_slot_));
         break;
       }
     }
@@ -79,7 +79,8 @@ std::vector<std::string> MultiPaxosNode::check_invariants() {
                                   ballot_name(ballot_)));
     }
     // A leader leaves office only for a higher ballot.
-    if (checked_.role == Role::Leader && role_ != Role::Leader && highest_seen_ <= checked_.ballot) {
+    if (checked_.role == Role::Leader && role_ != Role::Leader &&
+        highest_seen_ <= checked_.ballot) {
       lines.push_back(fmt::format("leader of {} stepped down without a higher ballot",
                                   ballot_name(checked_.ballot)));
     }

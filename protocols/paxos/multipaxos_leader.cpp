@@ -14,7 +14,8 @@ void MultiPaxosNode::start_phase1(Outbox& out) {
   // A ballot above every one we have seen or promised, never one we used before (the round is on
   // disk before the Prepare leaves: §3 footnote).
   const int64_t round = std::max({storage_->last_round, ballot_round(storage_->promised),
-                                  ballot_round(highest_seen_)}) + 1;
+                                  ballot_round(highest_seen_)}) +
+                        1;
   storage_->last_round = round;
   ++storage_->writes;
   ballot_ = make_ballot(round, id_);

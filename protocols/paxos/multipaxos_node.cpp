@@ -12,9 +12,12 @@ namespace synod::paxos {
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::Follower: return "follower";
-    case Role::Candidate: return "candidate";
-    case Role::Leader: return "leader";
+    case Role::Follower:
+      return "follower";
+    case Role::Candidate:
+      return "candidate";
+    case Role::Leader:
+      return "leader";
   }
   return "?";
 }
@@ -56,14 +59,29 @@ void MultiPaxosNode::on_message(Nanos now, Address from, const Message& m, Outbo
   }
   if (!is_peer(from)) return;
   switch (m.kind()) {
-    case MsgKind::PaxosPrepare: on_prepare(from, static_cast<const Prepare&>(m), out); return;
-    case MsgKind::PaxosPromise: on_promise(from, static_cast<const Promise&>(m), out); return;
-    case MsgKind::PaxosAccept: on_accept(from, static_cast<const Accept&>(m), out); return;
-    case MsgKind::PaxosAccepted: on_accepted(from, static_cast<const Accepted&>(m), out); return;
-    case MsgKind::PaxosDecide: on_decide(static_cast<const Decide&>(m), out); return;
-    case MsgKind::PaxosHeartbeat: on_heartbeat(from, static_cast<const Heartbeat&>(m), out); return;
-    case MsgKind::PaxosCatchUp: on_catch_up(from, static_cast<const CatchUp&>(m), out); return;
-    default: return;  // not for a Multi-Paxos node
+    case MsgKind::PaxosPrepare:
+      on_prepare(from, static_cast<const Prepare&>(m), out);
+      return;
+    case MsgKind::PaxosPromise:
+      on_promise(from, static_cast<const Promise&>(m), out);
+      return;
+    case MsgKind::PaxosAccept:
+      on_accept(from, static_cast<const Accept&>(m), out);
+      return;
+    case MsgKind::PaxosAccepted:
+      on_accepted(from, static_cast<const Accepted&>(m), out);
+      return;
+    case MsgKind::PaxosDecide:
+      on_decide(static_cast<const Decide&>(m), out);
+      return;
+    case MsgKind::PaxosHeartbeat:
+      on_heartbeat(from, static_cast<const Heartbeat&>(m), out);
+      return;
+    case MsgKind::PaxosCatchUp:
+      on_catch_up(from, static_cast<const CatchUp&>(m), out);
+      return;
+    default:
+      return;  // not for a Multi-Paxos node
   }
 }
 
@@ -129,7 +147,7 @@ void MultiPaxosNode::reset_election_timer() {
 // --- acceptor ---------------------------------------------------------------------------------
 
 void MultiPaxosNode::on_prepare(Address from, const Prepare& m, Outbox& out) {
-  if (!m.all_from || m.slot < 1) return;  // a Basic Paxos prepare, or garbage
+  if (!m.all_from || m.slot < 1) return;      // a Basic Paxos prepare, or garbage
   auto reply = acceptor_.on_prepare(m, out);  // persisted inside, before the reply leaves
   const bool granted = reply->ok;
   out.send(from, std::move(reply));

@@ -1,5 +1,5 @@
-// Multi-Paxos ("Paxos Made Simple" §3; the leader/recovery structure after van Renesse & Altinbuken,
-// "Paxos Made Moderately Complex") as a deterministic state machine.
+// Multi-Paxos ("Paxos Made Simple" §3; the leader/recovery structure after van Renesse &
+// Altinbuken, "Paxos Made Moderately Complex") as a deterministic state machine.
 //
 // A distinguished proposer, the leader, runs phase 1 once for every future slot: its Prepare
 // covers all slots from its first unchosen one, each acceptor's Promise reports every value it
@@ -65,7 +65,7 @@ class MultiPaxosNode final : public ProtocolNode {
   Ballot ballot() const { return ballot_; }  // ours, as candidate or leader (else the last one)
   Ballot promised() const { return storage_->promised; }
   NodeId leader_hint() const { return leader_hint_; }
-  int64_t next_slot() const { return next_slot_; }  // leader: the slot the next command gets
+  int64_t next_slot() const { return next_slot_; }        // leader: the slot the next command gets
   size_t in_flight() const { return proposals_.size(); }  // leader: slots in phase 2
   int64_t applied() const { return learner_.applied(); }
   int64_t first_unchosen() const { return learner_.first_unchosen(); }
@@ -120,9 +120,9 @@ class MultiPaxosNode final : public ProtocolNode {
 
   Nanos now_ = 0;
   Role role_ = Role::Follower;
-  Ballot ballot_ = kNoBallot;        // our ballot as candidate or leader
-  Ballot highest_seen_ = kNoBallot;  // the highest ballot met in any message or promise
-  NodeId leader_hint_ = kNoNode;     // who we believe leads, kNoNode if unknown
+  Ballot ballot_ = kNoBallot;          // our ballot as candidate or leader
+  Ballot highest_seen_ = kNoBallot;    // the highest ballot met in any message or promise
+  NodeId leader_hint_ = kNoNode;       // who we believe leads, kNoNode if unknown
   Nanos election_deadline_ = kNever;   // followers and candidates
   Nanos heartbeat_deadline_ = kNever;  // leader
 

@@ -32,8 +32,8 @@ std::vector<std::string> PaxosNode::check_invariants() {
       lines.push_back(fmt::format("still proposing in chosen slot {}", round_.slot));
     }
     if (round_.granted >= majority()) {
-      lines.push_back(fmt::format("{} of {} answers and the phase did not end", round_.granted,
-                                  cluster_size_));
+      lines.push_back(
+          fmt::format("{} of {} answers and the phase did not end", round_.granted, cluster_size_));
     }
     if (acceptor_.promised_for(round_.slot) < round_.ballot) {
       lines.push_back(fmt::format("our own acceptor promised only {}",
@@ -44,8 +44,8 @@ std::vector<std::string> PaxosNode::check_invariants() {
   // Liveness of the proposer: work to do means a round in flight or a backoff that will end.
   if (round_.phase == Phase::Idle && retry_at_ == kNever &&
       (!queue_.empty() || learner_.has_gap())) {
-    lines.push_back(fmt::format("idle with {} queued commands and gap={}, no timer",
-                                queue_.size(), learner_.has_gap()));
+    lines.push_back(fmt::format("idle with {} queued commands and gap={}, no timer", queue_.size(),
+                                learner_.has_gap()));
   }
   for (size_t i = 0; i < queue_.size(); ++i) {
     for (size_t j = i + 1; j < queue_.size(); ++j) {

@@ -13,9 +13,12 @@ namespace synod::paxos {
 namespace {
 const char* phase_name(PaxosNode::Phase p) {
   switch (p) {
-    case PaxosNode::Phase::Idle: return "idle";
-    case PaxosNode::Phase::Preparing: return "preparing";
-    case PaxosNode::Phase::Accepting: return "accepting";
+    case PaxosNode::Phase::Idle:
+      return "idle";
+    case PaxosNode::Phase::Preparing:
+      return "preparing";
+    case PaxosNode::Phase::Accepting:
+      return "accepting";
   }
   return "?";
 }
@@ -42,7 +45,7 @@ void PaxosNode::start(Nanos now, Outbox& out) {
   // (storage.hpp), and need not propose below rounds its acceptor has already promised.
   max_round_seen_ = storage_->last_round;
   for (const auto& [slot, s] : storage_->slots) note_ballot(s.promised);
-  apply_chosen(out);  // the persisted chosen prefix, from slot 1
+  apply_chosen(out);   // the persisted chosen prefix, from slot 1
   maybe_propose(out);  // a persisted gap must be filled before anything above it applies
 }
 
@@ -67,7 +70,8 @@ void PaxosNode::on_message(Nanos now, Address from, const Message& m, Outbox& ou
     case MsgKind::PaxosDecide:
       if (is_peer(from)) on_decide(static_cast<const Decide&>(m), out);
       return;
-    default: return;  // not for a Basic Paxos node (a ClientReply, Multi-Paxos heartbeats, ...)
+    default:
+      return;  // not for a Basic Paxos node (a ClientReply, Multi-Paxos heartbeats, ...)
   }
 }
 

@@ -58,9 +58,9 @@ class PaxosNode final : public ProtocolNode {
 
   enum class Phase { Idle, Preparing, Accepting };
   Phase phase() const { return round_.phase; }
-  int64_t round_slot() const { return round_.slot; }      // the slot of the current round
-  Ballot round_ballot() const { return round_.ballot; }   // its ballot (kNoBallot if none yet)
-  size_t queued() const { return queue_.size(); }         // client commands awaiting their slot
+  int64_t round_slot() const { return round_.slot; }     // the slot of the current round
+  Ballot round_ballot() const { return round_.ballot; }  // its ballot (kNoBallot if none yet)
+  size_t queued() const { return queue_.size(); }        // client commands awaiting their slot
   int64_t applied() const { return learner_.applied(); }
   int64_t first_unchosen() const { return learner_.first_unchosen(); }
   const Learner& learner() const { return learner_; }
@@ -114,7 +114,7 @@ class PaxosNode final : public ProtocolNode {
 
   Nanos now_ = 0;
   Round round_;
-  std::deque<Queued> queue_;  // commands received here, in arrival order, until applied
+  std::deque<Queued> queue_;    // commands received here, in arrival order, until applied
   int64_t max_round_seen_ = 0;  // highest round in any ballot we heard of (ours included)
   Nanos retry_at_ = kNever;     // round timeout while in a round, backoff end while idle
 

@@ -135,8 +135,8 @@ TEST(PaxosProposer, AdoptsTheHighestBallotValueFromPromises) {
   ASSERT_EQ(n->round_ballot(), mine);
   n.deliver(1, promise(mine, 1, {{1, make_ballot(3, 1), val(cmd(7, 1, OpType::Write, 3)), false}}));
   EXPECT_TRUE(sent<Accept>(n.out).empty());
-  const Outbox& out =
-      n.deliver(2, promise(mine, 1, {{1, make_ballot(4, 2), val(cmd(8, 1, OpType::Write, 4)), false}}));
+  const Outbox& out = n.deliver(
+      2, promise(mine, 1, {{1, make_ballot(4, 2), val(cmd(8, 1, OpType::Write, 4)), false}}));
   auto accepts = sent<Accept>(out);
   ASSERT_EQ(accepts.size(), 4u);
   EXPECT_EQ(accepts[0].second->value, val(cmd(8, 1, OpType::Write, 4)));  // ballot 4.2 beats 3.1
@@ -192,9 +192,9 @@ TEST(PaxosProposer, CountsEachPromiseOnceAndOnlyForItsRound) {
   n.deliver(kClient, client_request(cmd(1, 1)));
   const Ballot b = n->round_ballot();
   n.deliver(1, promise(b, 1));
-  n.deliver(1, promise(b, 1));                  // duplicate
-  n.deliver(2, promise(b - 1, 1));              // another ballot
-  n.deliver(3, promise(b, 2));                  // another slot
+  n.deliver(1, promise(b, 1));      // duplicate
+  n.deliver(2, promise(b - 1, 1));  // another ballot
+  n.deliver(3, promise(b, 2));      // another slot
   EXPECT_EQ(n->phase(), PaxosNode::Phase::Preparing);
   n.deliver(4, promise(b, 1));
   EXPECT_EQ(n->phase(), PaxosNode::Phase::Accepting);

@@ -30,7 +30,10 @@ template <class Node>
 class Cluster {
  public:
   Cluster(int n, uint64_t seed, int n_clients)
-      : n_(n), seed_(seed), rng_(Rng::stream(seed, "paxos-cluster-test")), sim_(n, config(), seed),
+      : n_(n),
+        seed_(seed),
+        rng_(Rng::stream(seed, "paxos-cluster-test")),
+        sim_(n, config(), seed),
         applied_by_(static_cast<size_t>(n), 0) {
     drop_ = static_cast<double>(rng_.below(16)) / 100;  // 0-15%
     sim_.latency = [this](Address, Address, const Message&) {
@@ -76,8 +79,8 @@ class Cluster {
     return total;
   }
   std::string summary() const {
-    return fmt::format("seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={}", seed_,
-                       n_, drop_, ops_done(), applied_.size(), chosen_.size(), crashes_);
+    return fmt::format("seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={}", seed_, n_,
+                       drop_, ops_done(), applied_.size(), chosen_.size(), crashes_);
   }
   Sim<Node>& sim() { return sim_; }
 
@@ -188,10 +191,17 @@ class Cluster {
 
   void observe(NodeId i, const ProtocolEvent& e) {
     switch (e.type) {
-      case EventType::Accept: on_accept(i, e); break;
-      case EventType::Learn: on_learn(i, e); break;
-      case EventType::Apply: on_apply(i, e); break;
-      default: break;
+      case EventType::Accept:
+        on_accept(i, e);
+        break;
+      case EventType::Learn:
+        on_learn(i, e);
+        break;
+      case EventType::Apply:
+        on_apply(i, e);
+        break;
+      default:
+        break;
     }
   }
 
@@ -216,9 +226,9 @@ class Cluster {
   void on_learn(NodeId i, const ProtocolEvent& e) {
     auto it = chosen_.find(e.index);
     if (it == chosen_.end() || it->second != e.command) {
-      fail(fmt::format("n{} learned '{}' in slot {}, but {}", i, e.command, e.index,
-                       it == chosen_.end() ? "nothing is chosen there"
-                                           : "'" + it->second + "' is chosen"));
+      fail(fmt::format(
+          "n{} learned '{}' in slot {}, but {}", i, e.command, e.index,
+          it == chosen_.end() ? "nothing is chosen there" : "'" + it->second + "' is chosen"));
     }
   }
 
@@ -231,8 +241,8 @@ class Cluster {
     const auto k = static_cast<size_t>(e.index - 1);
     if (k < applied_.size()) {
       if (applied_[k] != e.command) {
-        fail(fmt::format("n{} applied '{}' at {}, another node applied '{}'", i, e.command,
-                         e.index, applied_[k]));
+        fail(fmt::format("n{} applied '{}' at {}, another node applied '{}'", i, e.command, e.index,
+                         applied_[k]));
       }
       return;
     }
@@ -265,9 +275,9 @@ class Cluster {
   int crashes_ = 0;
   std::vector<Client> clients_;
   std::map<std::pair<int64_t, Ballot>, Votes> votes_;  // (slot, ballot) -> accepted value
-  std::map<int64_t, std::string> chosen_;               // slot -> the value chosen there
-  std::vector<std::string> applied_;                    // the one applied order, slot - 1
-  std::vector<int64_t> applied_by_;                     // per node, this incarnation
+  std::map<int64_t, std::string> chosen_;              // slot -> the value chosen there
+  std::vector<std::string> applied_;                   // the one applied order, slot - 1
+  std::vector<int64_t> applied_by_;                    // per node, this incarnation
   KvStore reference_;
   std::map<std::pair<int64_t, uint64_t>, ClientResult> reference_results_;
 };

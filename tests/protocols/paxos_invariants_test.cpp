@@ -31,7 +31,8 @@ TEST(PaxosInvariants, CatchesAnAcceptedBallotAboveThePromise) {
   n.deliver(1, accept(b2_1, 1, noop()));
   n.storage.slots[1].accepted = b3_2;
   auto lines = n->check_invariants();
-  EXPECT_TRUE(mentions(lines, "slot 1: accepted ballot 3.2 above its promise 2.1")) << joined(lines);
+  EXPECT_TRUE(mentions(lines, "slot 1: accepted ballot 3.2 above its promise 2.1"))
+      << joined(lines);
 }
 
 // A promise is never withdrawn (§2.3: it is on stable storage).
@@ -50,7 +51,8 @@ TEST(PaxosInvariants, CatchesAnAcceptanceBelowThePromise) {
   n.storage.slots[1].accepted = b2_1;
   n.storage.slots[1].value = val(cmd(1, 1));
   auto lines = n->check_invariants();
-  EXPECT_TRUE(mentions(lines, "slot 1: accepted 'c1#1 write x 0' in ballot 2.1 below its promise 3.2"))
+  EXPECT_TRUE(
+      mentions(lines, "slot 1: accepted 'c1#1 write x 0' in ballot 2.1 below its promise 3.2"))
       << joined(lines);
 }
 
@@ -90,7 +92,8 @@ TEST(PaxosInvariants, CatchesCorruptStorageAtStart) {
   Outbox out;
   node.start(0, out);
   auto lines = node.check_invariants();
-  EXPECT_TRUE(mentions(lines, "slot 3: accepted ballot 3.2 above its promise 2.1")) << joined(lines);
+  EXPECT_TRUE(mentions(lines, "slot 3: accepted ballot 3.2 above its promise 2.1"))
+      << joined(lines);
   EXPECT_EQ(node.applied(), 2);
 }
 
@@ -101,6 +104,47 @@ TEST(PaxosInvariants, SilentOnAHealthyNode) {
   n.deliver(1, accepted(n->round_ballot(), 1));
   EXPECT_TRUE(n->check_invariants().empty());
   EXPECT_EQ(n->applied(), 1);
+}
+
+// Multi-Paxos: one promise covers every slot; an accepted ballot above it is corruption.
+TEST(MultiPaxosInvariants, CatchesAnAcceptedBallotAboveTheGlobalPromise) {
+  TestNode<MultiPaxosNode> n(1, 3);
+  n.deliver(2, accept(make_ballot(1, 2), 3, noop()));
+  n.storage.promised = b2_1;
+  n.storage.slots[3].accepted = b3_2;
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 3: accepted ballot 3.2 above its promise 2.1"))
+      << joined(lines);
+}
+
+TEST(MultiPaxosInvariants, CatchesAGlobalPromiseThatDecreases) {
+  TestNode<MultiPaxosNode> n(1, 3);
+  n.deliver(2, prepare(b3_2, 1, true));
+  n.storage.promised = b2_1;
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "n1 follower b=-: promise decreased 3.2 -> 2.1")) << joined(lines);
+}
+
+// A leader holds its own acceptor's promise: a higher promise written behind its back (without
+// the step-down that a real Prepare causes) is reported.
+TEST(MultiPaxosInvariants, CatchesALeaderWhoseAcceptorPromisedAnother) {
+  TestNode<MultiPaxosNode> n(0, 3);
+  n.fire_timer();
+  n.deliver(1, promise(n->ballot(), 1, {}, true));
+  ASSERT_TRUE(n->is_leader());
+  n.storage.promised = make_ballot(9, 2);
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "leader with ballot 1.0 but its acceptor promised 9.2"))
+      << joined(lines);
+}
+
+TEST(MultiPaxosInvariants, CatchesAChosenValueThatChanges) {
+  TestNode<MultiPaxosNode> n(1, 3);
+  n.deliver(0, decide(1, b2_1, val(cmd(1, 1))));
+  n.storage.chosen[1].value = noop();
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 1: chosen value changed 'c1#1 write x 0' -> 'noop'"))
+      << joined(lines);
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ TEST(MultiPaxosLeader, LearnsChosenSlotsReportedInPromises) {
   Node n(0, 3);
   n.fire_timer();
   const Value a = val(cmd(1, 1, OpType::Write, 11));
-  const Outbox& out = n.deliver(1, promise(n->ballot(), 1, {{1, make_ballot(1, 1), a, true}}, true));
+  const Outbox& out =
+      n.deliver(1, promise(n->ballot(), 1, {{1, make_ballot(1, 1), a, true}}, true));
   EXPECT_TRUE(n->is_leader());
   EXPECT_EQ(n->applied(), 1);
   EXPECT_TRUE(sent<Accept>(out).empty());
@@ -227,8 +228,9 @@ TEST(MultiPaxosElection, HeartbeatsDeferTheElectionTimeout) {
 TEST(MultiPaxosClient, LeaderAnswersADuplicateFromTheSessionTable) {
   Node n(0, 1);
   elect(n);
-  ASSERT_EQ(sent<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Write, 5)))).size(),
-            1u);
+  ASSERT_EQ(
+      sent<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Write, 5)))).size(),
+      1u);
   const int64_t next = n->next_slot();
   const Outbox& again = n.deliver(kClient, client_request(cmd(1, 1, OpType::Write, 5)));
   ASSERT_EQ(sent<ClientReply>(again).size(), 1u);

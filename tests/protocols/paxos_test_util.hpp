@@ -178,16 +178,20 @@ template <class Node>
 class Sim {
  public:
   explicit Sim(int n, Config config = {}, uint64_t seed = 1)
-      : n_(n), config_(config), seed_(seed), storages_(static_cast<size_t>(n)),
-        nodes_(static_cast<size_t>(n)), incarnation_(static_cast<size_t>(n), 0),
+      : n_(n),
+        config_(config),
+        seed_(seed),
+        storages_(static_cast<size_t>(n)),
+        nodes_(static_cast<size_t>(n)),
+        incarnation_(static_cast<size_t>(n), 0),
         events_(static_cast<size_t>(n)) {
     for (NodeId i = 0; i < n_; ++i) restart(i);
   }
 
   std::function<Nanos(Address, Address, const Message&)> latency =
       [](Address, Address, const Message&) { return 5 * kMs; };
-  std::function<bool(Address, Address, const Message&)> drop =
-      [](Address, Address, const Message&) { return false; };
+  std::function<bool(Address, Address, const Message&)> drop = [](Address, Address,
+                                                                  const Message&) { return false; };
   std::function<bool(Address, Address, const Message&)> duplicate =
       [](Address, Address, const Message&) { return false; };
   // Called after every node step with its outbox (before the messages leave).
@@ -267,14 +271,12 @@ class Sim {
   }
   Nanos now() const { return now_; }
   int64_t sent(MsgKind k) const {
-    return static_cast<int64_t>(std::count_if(log_.begin(), log_.end(), [k](const Sent& s) {
-      return s.kind == k;
-    }));
+    return static_cast<int64_t>(
+        std::count_if(log_.begin(), log_.end(), [k](const Sent& s) { return s.kind == k; }));
   }
   int64_t sent_by(MsgKind k, Nanos since) const {
-    return static_cast<int64_t>(std::count_if(log_.begin(), log_.end(), [&](const Sent& s) {
-      return s.kind == k && s.at >= since;
-    }));
+    return static_cast<int64_t>(std::count_if(
+        log_.begin(), log_.end(), [&](const Sent& s) { return s.kind == k && s.at >= since; }));
   }
 
   struct Reply {
