@@ -53,10 +53,12 @@ int run_command(const std::string& file, std::optional<uint64_t> seed, std::stri
     std::cerr << "synod: " << e.what() << "\n";
     return 2;
   }
-  if (!quiet) {
+  const auto& formats = s.report.formats;
+  if (!quiet && std::find(formats.begin(), formats.end(), "text") != formats.end()) {
     std::cout << text_summary(r, a, report);
-    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv\n",
-                             "wrote", out_dir);
+    const bool html = std::find(formats.begin(), formats.end(), "html") != formats.end();
+    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv{}\n",
+                             "wrote", out_dir, html ? ", report.html" : "");
   }
   const bool unsafe = !a.invariants.violations.empty() || !a.lost_writes.empty() ||
                       a.verdict == "not-linearizable";

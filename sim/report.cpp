@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "analysis/linearizability.hpp"
+#include "sim/html_report.hpp"
 
 namespace synod::sim {
 
@@ -391,6 +392,9 @@ void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis
   write("history.jsonl", a.history_text);
   write("events.jsonl", events_jsonl(r));
   write("timeline.csv", timeline_csv(report));
+  const auto& formats = r.scenario.report.formats;
+  if (std::find(formats.begin(), formats.end(), "html") != formats.end())
+    write("report.html", html_report(r, a, report));
 }
 
 }  // namespace synod::sim

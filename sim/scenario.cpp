@@ -62,7 +62,7 @@ const std::vector<std::string> kTargetWords = {"leader",          "followers", "
 const std::vector<std::string> kRestartWords = {"crashed", "all"};
 const std::vector<std::string> kPartitionShapes = {"isolate-leader", "majority-minority", "bridge",
                                                    "halves"};
-const std::vector<std::string> kReportFormats = {"text", "json"};
+const std::vector<std::string> kReportFormats = {"text", "json", "html"};
 
 std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
   std::string out;

@@ -175,7 +175,9 @@ struct FaultSpec {
 };
 
 struct ReportSpec {
-  std::vector<std::string> formats = {"text", "json"};  // text | json
+  // text: the terminal summary; html: report.html. report.json and the run record (history, events,
+  // timeline) are always written: every other output and tool reads them.
+  std::vector<std::string> formats = {"text", "json", "html"};
   std::string out_dir;  // default: out/<name>
 };
 
