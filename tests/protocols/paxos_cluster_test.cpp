@@ -79,8 +79,9 @@ class Cluster {
     return total;
   }
   std::string summary() const {
-    return fmt::format("seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={}", seed_, n_,
-                       drop_, ops_done(), applied_.size(), chosen_.size(), crashes_);
+    return fmt::format(
+        "seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={} ballot_differs={}", seed_,
+        n_, drop_, ops_done(), applied_.size(), chosen_.size(), crashes_, ballot_differs_);
   }
   Sim<Node>& sim() { return sim_; }
 
@@ -240,6 +241,9 @@ class Cluster {
     mine = e.index;
     const auto k = static_cast<size_t>(e.index - 1);
     if (k < applied_.size()) {
+      // Not a violation: a value can be chosen in several ballots (a new leader re-proposes it),
+      // and nodes that learned it from different leaders report different ballots.
+      if (applied_ballot_[k] != e.entry_term) ++ballot_differs_;
       if (applied_[k] != e.command) {
         fail(fmt::format("n{} applied '{}' at {}, another node applied '{}'", i, e.command, e.index,
                          applied_[k]));
@@ -247,6 +251,7 @@ class Cluster {
       return;
     }
     applied_.push_back(e.command);
+    applied_ballot_.push_back(e.entry_term);
     const Decision* d = nullptr;
     auto it = sim_.storage(i).chosen.find(e.index);
     if (it != sim_.storage(i).chosen.end()) d = &it->second;
@@ -277,7 +282,9 @@ class Cluster {
   std::map<std::pair<int64_t, Ballot>, Votes> votes_;  // (slot, ballot) -> accepted value
   std::map<int64_t, std::string> chosen_;              // slot -> the value chosen there
   std::vector<std::string> applied_;                   // the one applied order, slot - 1
-  std::vector<int64_t> applied_by_;                    // per node, this incarnation
+  std::vector<Ballot> applied_ballot_;                 // the ballot its first applier knew
+  int64_t ballot_differs_ = 0;       // applies of a slot with another ballot than the first one's
+  std::vector<int64_t> applied_by_;  // per node, this incarnation
   KvStore reference_;
   std::map<std::pair<int64_t, uint64_t>, ClientResult> reference_results_;
 };
@@ -312,7 +319,7 @@ void run_seed(int n, uint64_t seed) {
 // §2.2 safety (only a value that has been proposed may be chosen, only a single value is chosen)
 // under loss, duplication, reordering, crashes and restarts; then progress once healed.
 TEST(PaxosCluster, ThreeNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(60);
+  const auto [first, last] = seed_range(40);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed<PaxosNode>(3, seed);
     if (HasFailure()) return;
@@ -320,7 +327,7 @@ TEST(PaxosCluster, ThreeNodesStaySafeUnderFaultsAndRecover) {
 }
 
 TEST(PaxosCluster, FiveNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(40);
+  const auto [first, last] = seed_range(25);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed<PaxosNode>(5, seed);
     if (HasFailure()) return;
@@ -331,7 +338,7 @@ TEST(PaxosCluster, FiveNodesStaySafeUnderFaultsAndRecover) {
 // but unchosen slots, no-op gap filling); after healing, progress and convergence of every
 // replica through heartbeats and catch-up.
 TEST(MultiPaxosCluster, ThreeNodesStaySafeUnderFaultsAndConverge) {
-  const auto [first, last] = seed_range(60);
+  const auto [first, last] = seed_range(40);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed<MultiPaxosNode>(3, seed);
     if (HasFailure()) return;
@@ -339,7 +346,7 @@ TEST(MultiPaxosCluster, ThreeNodesStaySafeUnderFaultsAndConverge) {
 }
 
 TEST(MultiPaxosCluster, FiveNodesStaySafeUnderFaultsAndConverge) {
-  const auto [first, last] = seed_range(40);
+  const auto [first, last] = seed_range(25);
   for (uint64_t seed = first; seed <= last; ++seed) {
     run_seed<MultiPaxosNode>(5, seed);
     if (HasFailure()) return;
