@@ -9,7 +9,10 @@
 //
 // Beyond Figure 2 it implements: a no-op entry on election (§8), so earlier terms' entries commit
 // promptly and reads through the log are linearizable; fast backup of nextIndex (end of §5.3);
-// client sessions with (client, seq) deduplication inside the KvStore (dissertation §6.3).
+// client sessions with (client, seq) deduplication inside the KvStore (dissertation §6.3);
+// pipelined replication with a bounded window per follower, and followers that hold a batch
+// which overtook its predecessor in the network instead of rejecting it. Not yet: pre-vote,
+// check-quorum, ReadIndex/lease reads, snapshots, membership change.
 //
 // Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
 // split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp,
