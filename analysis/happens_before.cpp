@@ -133,8 +133,8 @@ class Checker {
     if (!vectors_ok_) return;
     for (size_t i = 0; i < trace_.size(); ++i) {
       if (trace_[i].vector.size() != dim) {
-        malformed(fmt::format("vector of size {}, others have {}", trace_[i].vector.size(), dim),
-                  i, i);
+        malformed(fmt::format("vector of size {}, others have {}", trace_[i].vector.size(), dim), i,
+                  i);
         vectors_ok_ = false;
       }
     }
@@ -145,7 +145,8 @@ class Checker {
     for (size_t i = 0; i < trace_.size(); ++i) {
       if (trace_[i].kind != TraceKind::Send) continue;
       auto [it, inserted] = send_of.emplace(trace_[i].message, i);
-      if (!inserted) malformed(fmt::format("message {} sent twice", trace_[i].message), it->second, i);
+      if (!inserted)
+        malformed(fmt::format("message {} sent twice", trace_[i].message), it->second, i);
     }
     std::map<int, size_t> last_of_node;
     for (size_t i = 0; i < trace_.size(); ++i) {

@@ -23,11 +23,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace synod::analysis {
 
@@ -43,10 +42,10 @@ struct TraceEvent {
 };
 
 struct HbOptions {
-  uint64_t seed = 1;             // for the pair sample
-  int64_t max_pairs = 4000;      // pairs whose relation is decided in the graph; all pairs if fewer
-  int64_t max_sources = 64;      // distinct first events among sampled pairs (one BFS each)
-  size_t max_listed = 100;       // violations listed in the report (all are counted)
+  uint64_t seed = 1;         // for the pair sample
+  int64_t max_pairs = 4000;  // pairs whose relation is decided in the graph; all pairs if fewer
+  int64_t max_sources = 64;  // distinct first events among sampled pairs (one BFS each)
+  size_t max_listed = 100;   // violations listed in the report (all are counted)
 };
 
 struct HbViolation {

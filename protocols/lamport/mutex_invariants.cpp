@@ -108,8 +108,7 @@ void MutexNode::check_deltas(std::vector<std::string>& v) const {
     flag(v, fmt::format("clock decreased {} -> {}", was.clock, clock_.time()));
   }
   if (request_number_ < was.request_number) {
-    flag(v, fmt::format("request number decreased {} -> {}", was.request_number,
-                        request_number_));
+    flag(v, fmt::format("request number decreased {} -> {}", was.request_number, request_number_));
   }
   if (entries_ < was.entries) {
     flag(v, fmt::format("entries decreased {} -> {}", was.entries, entries_));

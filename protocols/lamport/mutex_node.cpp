@@ -157,9 +157,8 @@ void MutexNode::on_request(NodeId from, int64_t ts, Outbox& out) {
 void MutexNode::on_release(NodeId from, int64_t request_ts) {
   QueuedRequest removed;
   if (!queue_remove_node(from, &removed)) {
-    violations_.push_back(
-        fmt::format("n{}: release of ts={} from n{}, which has no request queued", id_, request_ts,
-                    from));
+    violations_.push_back(fmt::format("n{}: release of ts={} from n{}, which has no request queued",
+                                      id_, request_ts, from));
     return;
   }
   if (removed.timestamp != request_ts) {

@@ -64,10 +64,10 @@
 namespace synod::lamport {
 
 struct MutexConfig {
-  double request_rate_per_s = 5;   // mean think time 1/rate between a release and the next request
+  double request_rate_per_s = 5;  // mean think time 1/rate between a release and the next request
   Nanos hold = 10 * kNanosPerMilli;  // time spent in the critical section
-  Nanos start = 0;                 // no request before this time
-  Nanos stop = kNever;             // no new request at or after this time
+  Nanos start = 0;                   // no request before this time
+  Nanos stop = kNever;               // no new request at or after this time
 };
 
 // A request on the queue, ordered by (timestamp, node): the paper's total order "=>".
@@ -106,7 +106,7 @@ class MutexNode final : public ProtocolNode {
   bool in_cs() const { return state_ == State::InCs; }
   int64_t clock() const { return clock_.time(); }
   int64_t request_number() const { return request_number_; }  // requests made so far
-  int64_t entries() const { return entries_; }                 // critical sections entered
+  int64_t entries() const { return entries_; }                // critical sections entered
   const std::vector<QueuedRequest>& queue() const { return queue_; }
   // The highest timestamp received (delivered) from `peer`, 0 if none.
   int64_t last_timestamp_from(NodeId peer) const { return last_ts_from_[idx(peer)]; }
@@ -120,11 +120,11 @@ class MutexNode final : public ProtocolNode {
   bool is_peer(Address a) const { return a >= 0 && a < cluster_size_ && a != id_; }
 
   // mutex_node.cpp: the paper's rules.
-  void make_request(Outbox& out);           // rule 1
-  void on_request(NodeId from, int64_t ts, Outbox& out);    // rule 2
-  void on_release(NodeId from, int64_t request_ts);         // rule 4
-  void try_enter(Outbox& out);              // rule 5
-  void release(Outbox& out);                // rule 3
+  void make_request(Outbox& out);                         // rule 1
+  void on_request(NodeId from, int64_t ts, Outbox& out);  // rule 2
+  void on_release(NodeId from, int64_t request_ts);       // rule 4
+  void try_enter(Outbox& out);                            // rule 5
+  void release(Outbox& out);                              // rule 3
   bool may_enter() const;
   void deliver(NodeId from, MsgKind kind, int64_t ts, int64_t request_ts, Outbox& out);
   void send_to(NodeId peer, std::shared_ptr<MutexMessage> m, Outbox& out);

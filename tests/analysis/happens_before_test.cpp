@@ -2,6 +2,8 @@
 // rules pass, traces with one clock broken fail with the right kind of violation, and on a small
 // three-process diagram in the style of the 1978 paper's figures the concurrent pairs are exactly
 // those a naive transitive closure finds.
+#include "analysis/happens_before.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,8 +11,6 @@
 #include <set>
 #include <utility>
 #include <vector>
-
-#include "analysis/happens_before.hpp"
 
 namespace synod::analysis {
 namespace {
@@ -172,10 +172,10 @@ TEST(HappensBefore, ThreeProcessDiagram) {
   auto conc = [&](size_t a, size_t b2) {
     return concurrent.count({std::min(a, b2), std::max(a, b2)}) > 0;
   };
-  EXPECT_TRUE(conc(p1, q1));   // no message between them yet
+  EXPECT_TRUE(conc(p1, q1));  // no message between them yet
   EXPECT_TRUE(conc(p1, r1));
-  EXPECT_TRUE(conc(p2, r3));   // m1 goes to Q, which never writes to R afterwards
-  EXPECT_TRUE(conc(q4, p3));   // q4 after q3, but p3 learns only of q3
+  EXPECT_TRUE(conc(p2, r3));  // m1 goes to Q, which never writes to R afterwards
+  EXPECT_TRUE(conc(q4, p3));  // q4 after q3, but p3 learns only of q3
   EXPECT_TRUE(conc(q4, r3));
   EXPECT_TRUE(conc(r2, p4));
   EXPECT_FALSE(conc(q1, p3));  // q1 -> q2 -> q3 -> p3
@@ -279,7 +279,7 @@ TEST(HappensBefore, MalformedTracesAreReported) {
       {0, TraceKind::Receive, 9, 1, {}},  // message 9 is never sent
       {1, TraceKind::Receive, 5, 1, {}},  // received before it is sent
       {0, TraceKind::Send, 5, 2, {}},
-      {0, TraceKind::Send, 5, 3, {}},     // sent twice
+      {0, TraceKind::Send, 5, 3, {}},  // sent twice
   };
   const HbReport rep = check_happens_before(t);
   EXPECT_FALSE(rep.well_formed);

@@ -19,10 +19,10 @@ TEST(LamportClock, TickIncrementsByOne) {
 // IR2: a receive moves the clock past both the message's timestamp and the local time.
 TEST(LamportClock, ReceiveIsMaxPlusOne) {
   LamportClock c;
-  c.tick();                       // 1
-  EXPECT_EQ(c.receive(10), 11);   // the message is ahead
-  EXPECT_EQ(c.receive(3), 12);    // the message is behind: still one more than local
-  EXPECT_EQ(c.receive(12), 13);   // equal: one more
+  c.tick();                      // 1
+  EXPECT_EQ(c.receive(10), 11);  // the message is ahead
+  EXPECT_EQ(c.receive(3), 12);   // the message is behind: still one more than local
+  EXPECT_EQ(c.receive(12), 13);  // equal: one more
   EXPECT_EQ(c.tick(), 14);
 }
 

@@ -140,8 +140,8 @@ class MutexCluster {
         request_times_.push_back(now_);
         return;
       case EventType::CsEnter:
-        EXPECT_EQ(in_cs_, kNoNode) << where() << ": n" << from << " enters while n" << in_cs_
-                                   << " is inside";
+        EXPECT_EQ(in_cs_, kNoNode)
+            << where() << ": n" << from << " enters while n" << in_cs_ << " is inside";
         in_cs_ = from;
         if (!grants_.empty()) {
           EXPECT_LT(grants_.back(), std::make_pair(e.term, from))
@@ -222,7 +222,8 @@ TEST(LamportMutex, DuplicatesAreDiscarded) {
 }
 
 // Loss: the channel behind a gap delivers nothing more. Never two in the critical section, grants
-// still in order; the cluster blocks (no retransmission: the 1978 algorithm assumes none is needed).
+// still in order; the cluster blocks (no retransmission: the 1978 algorithm assumes none is
+// needed).
 TEST(LamportMutex, LossBlocksButNeverViolates) {
   int blocked_runs = 0;
   for (uint64_t seed = 1; seed <= 30 && !::testing::Test::HasFailure(); ++seed) {
@@ -309,8 +310,7 @@ class HandNet {
       redeliver(from, to, m);
       return m;
     }
-    ADD_FAILURE() << "no " << message_kind_name(kind) << " pending from n" << from << " to n"
-                  << to;
+    ADD_FAILURE() << "no " << message_kind_name(kind) << " pending from n" << from << " to n" << to;
     return nullptr;
   }
 
@@ -358,14 +358,14 @@ std::vector<QueuedRequest> q(std::initializer_list<QueuedRequest> l) { return l;
 // inbox holds the Request until the Release has been applied.
 TEST(LamportMutex, RequestOvertakingReleaseIsHeld) {
   HandNet net(2);
-  net.request(1);                                   // ts=1, seq 1 on n1 -> n0
-  net.deliver(1, 0, MsgKind::LamportRequest);       // n0 queues (1, n1), acks
+  net.request(1);                              // ts=1, seq 1 on n1 -> n0
+  net.deliver(1, 0, MsgKind::LamportRequest);  // n0 queues (1, n1), acks
   net.deliver(0, 1, MsgKind::LamportAck);
   ASSERT_TRUE(net.node(1).in_cs());
-  net.release(1);                                   // Release, seq 2
-  net.request(1);                                   // next Request, seq 3
+  net.release(1);  // Release, seq 2
+  net.request(1);  // next Request, seq 3
   const int64_t second_ts = net.node(1).queue().front().timestamp;
-  net.deliver(1, 0, MsgKind::LamportRequest);       // seq 3 arrives first: held
+  net.deliver(1, 0, MsgKind::LamportRequest);  // seq 3 arrives first: held
   EXPECT_EQ(net.node(0).queue(), q({{1, 1}}));
   EXPECT_EQ(net.node(0).inbox().held(1), 1u);
   const MessagePtr release = net.deliver(1, 0, MsgKind::LamportRelease);  // seq 2, then 3
@@ -383,26 +383,26 @@ TEST(LamportMutex, RequestOvertakingReleaseIsHeld) {
 TEST(LamportMutex, AckOvertakingEarlierRequestDoesNotGrantEntry) {
   HandNet net(3);
   // n2 takes a turn first, which moves n0's clock ahead of n1's.
-  net.request(2);                                   // n2: ts=1
-  net.deliver(2, 0, MsgKind::LamportRequest);       // n0: clock 2, Ack ts=3
-  net.deliver(2, 1, MsgKind::LamportRequest);       // n1: clock 2, Ack ts=3
+  net.request(2);                              // n2: ts=1
+  net.deliver(2, 0, MsgKind::LamportRequest);  // n0: clock 2, Ack ts=3
+  net.deliver(2, 1, MsgKind::LamportRequest);  // n1: clock 2, Ack ts=3
   net.deliver(0, 2, MsgKind::LamportAck);
   net.deliver(1, 2, MsgKind::LamportAck);
   ASSERT_TRUE(net.node(2).in_cs());
-  net.release(2);                                   // Release ts=6
-  net.deliver(2, 0, MsgKind::LamportRelease);       // n0: clock 7; n1 has not seen it yet
-  net.request(0);                                   // n0: ts=8
-  net.request(1);                                   // n1: ts=4, seq 1 on n1 -> n0
+  net.release(2);                              // Release ts=6
+  net.deliver(2, 0, MsgKind::LamportRelease);  // n0: clock 7; n1 has not seen it yet
+  net.request(0);                              // n0: ts=8
+  net.request(1);                              // n1: ts=4, seq 1 on n1 -> n0
   EXPECT_EQ(net.node(0).queue(), q({{8, 0}}));
   EXPECT_EQ(net.node(1).queue(), q({{1, 2}, {4, 1}}));  // n2's Release is still on its way
-  net.deliver(0, 1, MsgKind::LamportRequest);       // n1: Ack ts=10 > 8, seq 2 on n1 -> n0
-  net.deliver(0, 2, MsgKind::LamportRequest);       // n2: Ack ts=10
-  net.deliver(2, 0, MsgKind::LamportAck);           // n0 has a later message from n2
-  net.deliver(1, 0, MsgKind::LamportAck);           // overtakes n1's Request: held
+  net.deliver(0, 1, MsgKind::LamportRequest);           // n1: Ack ts=10 > 8, seq 2 on n1 -> n0
+  net.deliver(0, 2, MsgKind::LamportRequest);           // n2: Ack ts=10
+  net.deliver(2, 0, MsgKind::LamportAck);               // n0 has a later message from n2
+  net.deliver(1, 0, MsgKind::LamportAck);               // overtakes n1's Request: held
   EXPECT_FALSE(net.node(0).in_cs());
   EXPECT_EQ(net.node(0).inbox().held(1), 1u);
   EXPECT_EQ(net.node(0).last_timestamp_from(1), 0);
-  net.deliver(1, 0, MsgKind::LamportRequest);       // now both, in order
+  net.deliver(1, 0, MsgKind::LamportRequest);  // now both, in order
   EXPECT_EQ(net.node(0).queue(), q({{4, 1}, {8, 0}}));
   EXPECT_FALSE(net.node(0).in_cs());
   net.drain();
