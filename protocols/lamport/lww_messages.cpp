@@ -13,10 +13,10 @@ size_t LwwUpdate::size_bytes() const {
 std::string LwwUpdate::describe() const {
   if (entries.size() == 1) {
     const UpdateEntry& e = entries.front();
-    return fmt::format("LwwUpdate ts={} {}={}@{}.n{}", timestamp, e.key, e.version.value,
+    return fmt::format("Update ts={} {}={}@{}.n{}", timestamp, e.key, e.version.value,
                        e.version.stamp.time, e.version.stamp.node);
   }
-  return fmt::format("LwwUpdate ts={} n={}", timestamp, entries.size());
+  return fmt::format("Update ts={} n={}", timestamp, entries.size());
 }
 
 size_t LwwDigest::size_bytes() const {
@@ -26,7 +26,7 @@ size_t LwwDigest::size_bytes() const {
 }
 
 std::string LwwDigest::describe() const {
-  return fmt::format("LwwDigest ts={} {} n={}{}", timestamp, full ? "full" : "ask", entries.size(),
+  return fmt::format("Digest ts={} {} n={}{}", timestamp, full ? "full" : "ask", entries.size(),
                      reply_wanted ? " reply" : "");
 }
 

@@ -48,7 +48,7 @@ struct UpdateEntry {
 class LwwUpdate final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::LwwUpdate; }
-  const char* type_name() const override { return "LwwUpdate"; }
+  const char* type_name() const override { return "Update"; }
   size_t size_bytes() const override;
   std::string describe() const override;
   int64_t timestamp = 0;  // the sender's Lamport time
@@ -63,7 +63,7 @@ struct DigestEntry {
 class LwwDigest final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::LwwDigest; }
-  const char* type_name() const override { return "LwwDigest"; }
+  const char* type_name() const override { return "Digest"; }
   size_t size_bytes() const override;
   std::string describe() const override;
   int64_t timestamp = 0;  // the sender's Lamport time
