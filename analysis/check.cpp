@@ -1,11 +1,10 @@
 // check(): split by key, search each key within its share of the budget, explain violations.
 #include <chrono>
-#include <algorithm>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "analysis/explain.hpp"
+#include "analysis/key_ops.hpp"
 #include "analysis/key_problem.hpp"
 #include "analysis/linearizability.hpp"
 #include "analysis/wgl_search.hpp"
@@ -56,49 +55,24 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
   const Clock::time_point deadline = deadline_after(start, options.timeout_s);
   require_model_operations(history, model);
 
-  // Keys in a fixed order (the unnamed register first), never hash order: the hash map only
-  // finds each key's group, the groups are then sorted.
-  std::vector<std::pair<std::optional<std::string>, std::vector<size_t>>> by_key;
-  {
-    std::unordered_map<std::string, size_t> group_of;
-    std::optional<size_t> unnamed;
-    for (const Operation& op : history.ops) {
-      size_t group = 0;
-      if (!op.key) {
-        if (!unnamed) {
-          unnamed = by_key.size();
-          by_key.emplace_back(std::nullopt, std::vector<size_t>{});
-        }
-        group = *unnamed;
-      } else {
-        auto [it, is_new] = group_of.emplace(*op.key, by_key.size());
-        if (is_new) by_key.emplace_back(op.key, std::vector<size_t>{});
-        group = it->second;
-      }
-      by_key[group].second.push_back(op.id);
-    }
-    std::sort(by_key.begin(), by_key.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-  }
+  std::vector<detail::KeyOps> key_ops = detail::split_by_key(history, model);
 
   CheckResult result;
   result.source = history.source;
   result.model = model;
-  result.keys_checked = by_key.size();
+  result.keys_checked = key_ops.size();
   result.ops_checked = history.ops.size();
-  std::vector<const std::vector<size_t>*> key_ops;
-  for (const auto& [key, ids] : by_key) {
+  for (const detail::KeyOps& k : key_ops) {
     KeyResult key_result;
-    key_result.key = key;
-    key_result.ops = ids.size();
+    key_result.key = k.key;
+    key_result.ops = k.ops.size();
     result.keys.push_back(std::move(key_result));
-    key_ops.push_back(&ids);
   }
 
   auto check_key = [&](size_t k, Clock::time_point key_deadline) {
     const Clock::time_point key_start = Clock::now();
     KeyResult& key_result = result.keys[k];
-    detail::KeyProblem problem = detail::compile_key(history, *key_ops[k], model);
+    detail::KeyProblem problem = detail::compile_key(key_ops[k], model);
     detail::SearchLimits limits;
     limits.deadline = key_deadline;
     limits.max_memory_bytes = options.max_memory_bytes;
@@ -106,7 +80,7 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
     key_result.verdict = search.verdict;
     key_result.exhausted = search.exhausted;
     if (search.verdict == Verdict::NotLinearizable) {
-      key_result.explanation = detail::explain_violation(history, *key_ops[k], model, problem, search);
+      key_result.explanation = detail::explain_violation(history, key_ops[k], model, problem, search);
     }
     result.peak_memory_bytes = std::max(result.peak_memory_bytes, search.peak_memory_bytes);
     key_result.elapsed_s += seconds_since(key_start);
@@ -129,7 +103,7 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
   for (size_t k = 0; k < result.keys.size(); ++k) {
     has_violation |= result.keys[k].verdict == Verdict::NotLinearizable;
     has_unknown |= result.keys[k].verdict == Verdict::Unknown;
-    detail::find_durability_anomalies(history, *key_ops[k], model, result.lost_writes,
+    detail::find_durability_anomalies(history, key_ops[k], model, result.lost_writes,
                                       result.never_written_reads);
   }
   result.verdict = has_violation ? Verdict::NotLinearizable

@@ -16,23 +16,22 @@
 #include <unordered_set>
 
 #include "analysis/explain.hpp"
-#include "analysis/key_problem.hpp"  // ValueTable
 
 namespace synod::analysis::detail {
 namespace {
 
-bool is_write(const Operation& op) {
-  return op.f == OpFunction::Write || op.f == OpFunction::Cas || op.f == OpFunction::Put ||
-         op.f == OpFunction::Append;
+bool is_write(OpFunction f) {
+  return f == OpFunction::Write || f == OpFunction::Cas || f == OpFunction::Put ||
+         f == OpFunction::Append;
 }
 
-// The value an ok write leaves (register) or adds (kv).
-const nlohmann::json& written_value(const Operation& op) {
-  return op.f == OpFunction::Cas ? op.value[1] : op.value;
-}
+bool is_read(OpFunction f) { return f == OpFunction::Read || f == OpFunction::Get; }
+
+// The value id an ok write leaves (register) or adds (kv).
+uint32_t written_value(const KeyOp& op) { return op.f == OpFunction::Cas ? op.b : op.a; }
 
 // Writes that may overwrite: for kv only puts (an append keeps what came before).
-bool overwrites(const Operation& op, Model model) {
+bool overwrites(const KeyOp& op, Model model) {
   if (op.outcome == Outcome::Fail) return false;
   return model == Model::Register ? (op.f == OpFunction::Write || op.f == OpFunction::Cas)
                                   : op.f == OpFunction::Put;
@@ -40,43 +39,34 @@ bool overwrites(const Operation& op, Model model) {
 
 }  // namespace
 
-void find_durability_anomalies(const History& history, const std::vector<size_t>& key_op_ids,
-                               Model model, std::vector<Operation>& lost_writes,
+void find_durability_anomalies(const History& history, const KeyOps& key_ops, Model model,
+                               std::vector<Operation>& lost_writes,
                                std::vector<Operation>& never_written_reads) {
-  ValueTable values(model);
-  auto id_of = [&](const nlohmann::json& v) { return static_cast<size_t>(values.intern(v)); };
-  auto grow = [](auto& vector, size_t id) {
-    if (id >= vector.size()) vector.resize(id + 1, 0);
-    return &vector[id];
-  };
-  std::vector<uint8_t> observed;      // register, by value id: returned or expected
-  std::vector<const Operation*> gets;  // kv: ok gets, by invocation
-  // Register: written values; kv: put values; by value id, how many operations wrote each.
-  std::vector<uint32_t> produced;
-  std::unordered_set<std::string> appended;   // kv: non-empty appended strings
+  const ValueTable& values = key_ops.values;
+  std::vector<uint8_t> observed(values.size(), 0);  // register: returned or expected
+  std::vector<uint32_t> produced(values.size(), 0);  // how many operations wrote (put) each
+  std::vector<const KeyOp*> gets;                      // kv: ok gets, by invocation
+  std::unordered_set<std::string> appended;            // kv: non-empty appended strings
   std::set<size_t> appended_sizes;
   std::vector<uint64_t> overwrite_done;  // completion positions of ok overwrites
   size_t overwrite_count = 0;
   uint64_t last_read_invoke = 0;
   bool has_read = false;
-  for (size_t id : key_op_ids) {
-    const Operation& op = history.ops[id];
+  for (const KeyOp& op : key_ops.ops) {
     const bool is_ok = op.outcome == Outcome::Ok;
-    if ((op.f == OpFunction::Read || op.f == OpFunction::Get) && is_ok) {
-      *grow(observed, id_of(op.value)) = 1;
+    if (is_read(op.f) && is_ok) {
+      observed[op.a] = 1;
       if (op.f == OpFunction::Get) gets.push_back(&op);
       last_read_invoke = std::max(last_read_invoke, op.invoke_seq);
       has_read = true;
     }
-    if (op.f == OpFunction::Cas) *grow(observed, id_of(op.value[0])) = 1;
-    if (op.outcome != Outcome::Fail && is_write(op)) {
-      if (op.f == OpFunction::Append) {
-        if (!op.value.get<std::string>().empty()) {
-          appended.insert(op.value.get<std::string>());
-          appended_sizes.insert(op.value.get<std::string>().size());
-        }
-      } else {
-        ++*grow(produced, id_of(written_value(op)));
+    if (op.f == OpFunction::Cas) observed[op.a] = 1;
+    if (op.outcome != Outcome::Fail && is_write(op.f)) {
+      if (op.f != OpFunction::Append) {
+        ++produced[written_value(op)];
+      } else if (!values.text(op.a).empty()) {
+        appended.insert(values.text(op.a));
+        appended_sizes.insert(values.text(op.a).size());
       }
     }
     if (overwrites(op, model)) {
@@ -86,13 +76,12 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
   }
   std::sort(overwrite_done.begin(), overwrite_done.end());
 
-  auto kv_observed = [&](const Operation& w) {
-    const std::string& text = w.value.get<std::string>();
+  auto kv_observed = [&](const KeyOp& w) {
+    const std::string& text = values.text(w.a);
     if (text.empty()) return true;
     // Latest gets first: in a healthy history the next get after the write already shows it.
     for (auto it = gets.rbegin(); it != gets.rend(); ++it) {
-      const Operation* get = *it;
-      const std::string& seen = get->value.get<std::string>();
+      const std::string& seen = values.text((*it)->a);
       if (w.f == OpFunction::Put ? seen.compare(0, text.size(), text) == 0
                                  : seen.find(text) != std::string::npos) {
         return true;
@@ -101,33 +90,27 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
     return false;
   };
 
-  for (size_t id : key_op_ids) {
-    const Operation& op = history.ops[id];
+  for (const KeyOp& op : key_ops.ops) {
     if (op.outcome != Outcome::Ok) continue;
-    if (is_write(op) && has_read && last_read_invoke > op.complete_seq) {
+    if (is_write(op.f) && has_read && last_read_invoke > op.complete_seq) {
       // Overwrites other than op itself that did not complete before op was invoked.
       const size_t done_before = static_cast<size_t>(
           std::lower_bound(overwrite_done.begin(), overwrite_done.end(), op.invoke_seq) -
           overwrite_done.begin());
       const size_t others = overwrite_count - done_before - (overwrites(op, model) ? 1 : 0);
       if (others == 0) {
-        const bool is_observed = model == Model::Register
-                                     ? *grow(observed, id_of(written_value(op))) != 0
-                                     : kv_observed(op);
-        if (!is_observed) lost_writes.push_back(op);
+        const bool is_observed =
+            model == Model::Register ? observed[written_value(op)] != 0 : kv_observed(op);
+        if (!is_observed) lost_writes.push_back(history.ops[op.id]);
       }
     }
-    const bool is_read = op.f == OpFunction::Read || op.f == OpFunction::Get;
-    if (!is_read && op.f != OpFunction::Cas) continue;
-    const nlohmann::json& v = op.f == OpFunction::Cas ? op.value[0] : op.value;
-    bool is_written = model == Model::Register ? v.is_null() : v == "";
-    if (!is_written) {
-      // A cas that expects and writes the same value does not vouch for it.
-      const bool is_self = op.f == OpFunction::Cas && op.value[0] == op.value[1];
-      is_written = *grow(produced, id_of(v)) > (is_self ? 1u : 0u);
-    }
+    if (!is_read(op.f) && op.f != OpFunction::Cas) continue;
+    const uint32_t v = op.a;  // the value read, or the value a cas expected
+    // A cas that expects and writes the same value does not vouch for it.
+    const bool is_self = op.f == OpFunction::Cas && op.a == op.b;
+    bool is_written = v == ValueTable::kInitial || produced[v] > (is_self ? 1u : 0u);
     if (!is_written && model == Model::Kv) {
-      const std::string& text = v.get<std::string>();
+      const std::string& text = values.text(v);
       for (size_t size : appended_sizes) {
         if (size <= text.size() && appended.count(text.substr(text.size() - size)) > 0) {
           is_written = true;
@@ -135,7 +118,7 @@ void find_durability_anomalies(const History& history, const std::vector<size_t>
         }
       }
     }
-    if (!is_written) never_written_reads.push_back(op);
+    if (!is_written) never_written_reads.push_back(history.ops[op.id]);
   }
 }
 

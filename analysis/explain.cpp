@@ -52,14 +52,14 @@ bool sets_state(const Operation& op) {
 // So if every candidate X is of one of these two kinds (and v is not the initial value, or the
 // initial value was overwritten too), no linearization exists.
 std::optional<std::string> real_time_argument(const History& history,
-                                              const std::vector<size_t>& key_op_ids, Model model,
+                                              const KeyOps& key_ops, Model model,
                                               const Operation& blocking, const nlohmann::json& v) {
   const bool is_initial = model == Model::Register ? v.is_null() : v == "";
   // The overwrite that began last among those that completed before `blocking` began.
   const Operation* last_overwrite = nullptr;
   std::vector<const Operation*> writers;
-  for (size_t id : key_op_ids) {
-    const Operation& op = history.ops[id];
+  for (const KeyOp& k : key_ops.ops) {
+    const Operation& op = history.ops[k.id];
     if (op.id == blocking.id) continue;
     if (can_produce(op, v, model)) {
       writers.push_back(&op);
@@ -133,7 +133,7 @@ std::optional<std::string> real_time_argument(const History& history,
 
 }  // namespace
 
-Explanation explain_violation(const History& history, const std::vector<size_t>& key_op_ids,
+Explanation explain_violation(const History& history, const KeyOps& key_ops,
                               Model model, const KeyProblem& problem, const SearchResult& search) {
   Explanation ex;
   ex.blocking = history.ops[problem.ops[search.blocking].op_id];
@@ -157,7 +157,7 @@ Explanation explain_violation(const History& history, const std::vector<size_t>&
 
   const std::optional<nlohmann::json> v = observed_value(ex.blocking);
   std::optional<std::string> sentence;
-  if (v) sentence = real_time_argument(history, key_op_ids, model, ex.blocking, *v);
+  if (v) sentence = real_time_argument(history, key_ops, model, ex.blocking, *v);
   if (!sentence) {
     const std::string subject = ex.blocking.key ? *ex.blocking.key : std::string("the register");
     const std::string what = ex.blocking.f == OpFunction::Cas

@@ -13,16 +13,17 @@
 #include <vector>
 
 #include "analysis/history.hpp"
+#include "analysis/key_ops.hpp"
 #include "analysis/key_problem.hpp"
 #include "analysis/linearizability.hpp"
 #include "analysis/wgl_search.hpp"
 
 namespace synod::analysis::detail {
 
-Explanation explain_violation(const History& history, const std::vector<size_t>& key_op_ids,
-                              Model model, const KeyProblem& problem, const SearchResult& search);
+Explanation explain_violation(const History& history, const KeyOps& key_ops, Model model,
+                              const KeyProblem& problem, const SearchResult& search);
 
-void find_durability_anomalies(const History& history, const std::vector<size_t>& key_op_ids,
+void find_durability_anomalies(const History& history, const KeyOps& key_ops,
                                Model model, std::vector<Operation>& lost_writes,
                                std::vector<Operation>& never_written_reads);
 

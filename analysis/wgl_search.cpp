@@ -17,87 +17,108 @@ uint64_t splitmix64(uint64_t x) {
 
 constexpr uint64_t kFullWord = ~uint64_t{0};
 
-// The set of linearized operations: a bitset with an incrementally maintained Zobrist hash (the
-// XOR of a fixed random key per member) and two exact bounds that make its encoding cheap:
-// full_words_ (the leading words that are all ones) and hi_ (one past the last non-zero word).
+// A bitset with two exact bounds that make its encoding short: full_ (the leading words that are
+// all ones) and hi_ (one past the last non-zero word). A full word is non-zero: full_ <= hi_.
+class Bits {
+ public:
+  explicit Bits(size_t n) : words_((n + 63) / 64, 0) {}
+
+  void set(size_t i) {
+    const size_t w = i >> 6;
+    assert((words_[w] >> (i & 63) & 1) == 0);
+    words_[w] |= uint64_t{1} << (i & 63);
+    if (w + 1 > hi_) hi_ = w + 1;
+    while (full_ < words_.size() && words_[full_] == kFullWord) ++full_;
+  }
+
+  void clear(size_t i) {
+    const size_t w = i >> 6;
+    assert((words_[w] >> (i & 63) & 1) == 1);
+    words_[w] &= ~(uint64_t{1} << (i & 63));
+    if (w < full_) full_ = w;
+    while (hi_ > 0 && words_[hi_ - 1] == 0) --hi_;
+  }
+
+  // Appends the canonical encoding [full, hi, words full .. hi - 1]: the words before full are
+  // all ones, those from hi on zero. Costs O(hi - full), a few words for the ok operations (the
+  // concurrency window) and the info operations' words for those.
+  void encode(std::vector<uint64_t>& arena) const {
+    assert(full_ <= hi_);
+    arena.push_back(full_);
+    arena.push_back(hi_);
+    arena.insert(arena.end(), words_.begin() + full_, words_.begin() + hi_);
+  }
+
+  // Compares with an encoding; returns its length in words if equal, 0 if not.
+  size_t matches(const uint64_t* encoding) const {
+    if (encoding[0] != full_ || encoding[1] != hi_) return 0;
+    if (!std::equal(words_.begin() + full_, words_.begin() + hi_, encoding + 2)) return 0;
+    return 2 + hi_ - full_;
+  }
+
+  size_t memory_bytes() const { return words_.size() * sizeof(uint64_t); }
+
+ private:
+  std::vector<uint64_t> words_;
+  size_t full_ = 0;
+  size_t hi_ = 0;
+};
+
+// The set of linearized operations, with a Zobrist hash (the XOR of a fixed random key per
+// member) updated in O(1). Ok operations (numbered 0 .. ok_count - 1 in invocation order) and
+// info operations (numbered after them) live in separate bitsets: every ok operation must be
+// linearized, so the ok bits are all ones up to the frontier, a few mixed words, then zeros, and
+// their encoding stays short; an info operation may stay out forever, and in the same bitset
+// its hole would stop the run of full words for good.
 class LinearizedSet {
  public:
-  explicit LinearizedSet(size_t n) : words_((n + 63) / 64, 0), keys_(n) {
+  LinearizedSet(size_t ok_count, size_t n) : ok_count_(ok_count), ok_(ok_count), info_(n - ok_count), keys_(n) {
     for (size_t i = 0; i < n; ++i) keys_[i] = splitmix64(0x5EED0000ull + i);
   }
 
   void set(uint32_t i) {
-    const size_t w = i >> 6;
-    assert((words_[w] >> (i & 63) & 1) == 0);
-    words_[w] |= uint64_t{1} << (i & 63);
     hash_ ^= keys_[i];
-    if (w + 1 > hi_) hi_ = w + 1;
-    while (full_words_ < words_.size() && words_[full_words_] == kFullWord) ++full_words_;
+    if (i < ok_count_) {
+      ok_.set(i);
+    } else {
+      info_.set(i - ok_count_);
+    }
   }
 
   void clear(uint32_t i) {
-    const size_t w = i >> 6;
-    assert((words_[w] >> (i & 63) & 1) == 1);
-    words_[w] &= ~(uint64_t{1} << (i & 63));
     hash_ ^= keys_[i];
-    if (w < full_words_) full_words_ = w;
-    while (hi_ > 0 && words_[hi_ - 1] == 0) --hi_;
+    if (i < ok_count_) {
+      ok_.clear(i);
+    } else {
+      info_.clear(i - ok_count_);
+    }
   }
 
   uint64_t hash() const { return hash_; }
 
-  // Appends the canonical encoding: [hi, pairs, (full words skipped, literal word) * pairs].
-  // Full words after the last literal are implied by hi.
   void encode(std::vector<uint64_t>& arena) const {
-    const size_t header = arena.size();
-    arena.push_back(hi_);
-    arena.push_back(0);
-    uint64_t run = full_words_;
-    uint64_t pairs = 0;
-    for (size_t w = full_words_; w < hi_; ++w) {
-      if (words_[w] == kFullWord) {
-        ++run;
-        continue;
-      }
-      arena.push_back(run);
-      arena.push_back(words_[w]);
-      run = 0;
-      ++pairs;
-    }
-    arena[header + 1] = pairs;
+    ok_.encode(arena);
+    info_.encode(arena);
   }
 
   bool equals(const uint64_t* encoding) const {
-    if (encoding[0] != hi_) return false;
-    const uint64_t pairs = encoding[1];
-    size_t w = 0;
-    for (uint64_t p = 0; p < pairs; ++p) {
-      const size_t literal_at = w + encoding[2 + 2 * p];
-      if (!all_full(w, literal_at)) return false;
-      if (words_[literal_at] != encoding[3 + 2 * p]) return false;
-      w = literal_at + 1;
-    }
-    return all_full(w, hi_);
+    const size_t ok_words = ok_.matches(encoding);
+    return ok_words != 0 && info_.matches(encoding + ok_words) != 0;
   }
 
-  size_t memory_bytes() const { return (words_.size() + keys_.size()) * sizeof(uint64_t); }
+  size_t memory_bytes() const {
+    return ok_.memory_bytes() + info_.memory_bytes() + keys_.size() * sizeof(uint64_t);
+  }
 
  private:
-  bool all_full(size_t from, size_t to) const {
-    for (size_t w = std::max(from, full_words_); w < to; ++w) {
-      if (words_[w] != kFullWord) return false;
-    }
-    return true;
-  }
-
-  std::vector<uint64_t> words_;
+  size_t ok_count_;
+  Bits ok_;
+  Bits info_;
   std::vector<uint64_t> keys_;
   uint64_t hash_ = 0;
-  size_t full_words_ = 0;
-  size_t hi_ = 0;
 };
 
-// Visited configurations: open addressing with linear probing, at most half full. A slot holds
+// Visited configurations: open addressing with linear probing, at most 70% full. A slot holds
 // the combined hash, the state and the offset of the set's encoding in arena_ (plus one; 0 is
 // empty).
 class ConfigCache {
@@ -115,7 +136,7 @@ class ConfigCache {
         return false;
       }
     }
-    if (2 * (used_ + 1) > slots_.size()) grow();
+    if (10 * (used_ + 1) > 7 * slots_.size()) grow();  // at most 70% full
     mask = slots_.size() - 1;
     size_t i = hash & mask;
     while (slots_[i].encoding != 0) i = (i + 1) & mask;
@@ -156,13 +177,19 @@ class ConfigCache {
 class Search {
  public:
   Search(KeyProblem& problem, const SearchLimits& limits)
-      : problem_(problem), limits_(limits), set_(problem.ops.size()) {
+      : problem_(problem), limits_(limits), set_(ok_count(problem), problem.ops.size()) {
     build_entries();
   }
 
   SearchResult run();
 
  private:
+  static size_t ok_count(const KeyProblem& problem) {
+    size_t count = 0;
+    for (const CompiledOp& c : problem.ops) count += c.is_optional ? 0 : 1;
+    return count;
+  }
+
   struct Frame {
     int32_t entry;
     uint32_t state_before;
@@ -214,6 +241,7 @@ class Search {
   std::vector<int32_t> return_entry_;  // per op; -1 for optional (info) operations
   // Per op: it changes the state in no state (a read, a cas from v to v, an append of "").
   std::vector<uint8_t> is_pure_;
+  std::vector<uint32_t> bit_;  // per op: its member index in set_ (ok operations first)
   size_t fixed_bytes_ = 0;
 
   // Progress: ok operations ordered by completion; frontier_ is the number of leading ones
@@ -272,6 +300,12 @@ void Search::build_entries() {
     by_completion_.push_back(op);
   }
   is_lifted_.assign(n, 0);
+  bit_.assign(n, 0);
+  uint32_t next_ok_bit = 0;
+  uint32_t next_info_bit = static_cast<uint32_t>(ok_count(problem_));
+  for (uint32_t op = 0; op < n; ++op) {
+    bit_[op] = problem_.ops[op].is_optional ? next_info_bit++ : next_ok_bit++;
+  }
   is_pure_.assign(n, 0);
   for (uint32_t op = 0; op < n; ++op) {
     const CompiledOp& c = problem_.ops[op];
@@ -332,7 +366,7 @@ bool Search::backtrack(int32_t& resume_from) {
     if (stack_.size() < best_common_) best_common_ = stack_.size();
     const uint32_t op = entry_op_[frame.entry];
     unlift(op);
-    set_.clear(op);
+    set_.clear(bit_[op]);
     state_ = frame.state_before;
     // A forced move's parent fails with it (see the header), so keep popping.
     if (!frame.is_forced) {
@@ -376,12 +410,12 @@ SearchResult Search::run() {
         uint32_t next_state = 0;
         const uint32_t op = entry_op_[e];
         if (!is_pure_[op] || !step(op, state_, next_state)) continue;
-        set_.set(op);
+        set_.set(bit_[op]);
         if (cache_.insert_if_absent(set_, state_)) {
           push(e, state_, /*is_forced=*/true);
           is_fresh = true;
         } else {
-          set_.clear(op);
+          set_.clear(bit_[op]);
           is_dead_end = true;  // the forced child was explored already, and failed
         }
         break;
@@ -395,13 +429,13 @@ SearchResult Search::run() {
         uint32_t next_state = 0;
         const uint32_t op = entry_op_[cursor];
         if (!step(op, state_, next_state)) continue;
-        set_.set(op);
+        set_.set(bit_[op]);
         if (cache_.insert_if_absent(set_, next_state)) {
           push(cursor, next_state, /*is_forced=*/false);
           is_fresh = true;
           break;
         }
-        set_.clear(op);
+        set_.clear(bit_[op]);
       }
       if (is_fresh) continue;
     }

@@ -5,11 +5,12 @@
 //   checker_bench                     the standard table (1k / 10k / 100k ops, 10 clients,
 //                                     20 keys; one key with 10 clients)
 //   checker_bench [--model kv] [--timeout 60s] FILE...   time the checker on history files
-//   checker_bench --write-history OPS KEYS FILE          write a generated history (JSON Lines)
+//   checker_bench --write-history OPS KEYS FILE [stale]  write a generated history (JSON Lines)
 //
 // Each case runs in a forked child, which resets its peak RSS (VmHWM) just before checking; the
 // table shows the growth of the peak over the RSS before checking, and the checker's own count of
 // its largest search (cache, stack, values). Times are the fastest of 7 runs (3 above 20k ops).
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,6 +169,38 @@ std::vector<Event> generate(const Workload& w) {
   return events;
 }
 
+// The same history with one stale read half-way through: a read returns what an earlier read of
+// its key returned at least 50 ms before it began. Small values can make that value current again
+// (a concurrent write of it; with info operations, an earlier info write of it may take effect at
+// any time), so candidates are tried in turn, at most 50, until the checker refutes the history.
+std::vector<Event> with_stale_read(const Workload& w) {
+  std::vector<Event> events = generate(w);
+  std::unordered_map<std::string, std::vector<std::pair<double, nlohmann::json>>> reads;
+  int tries = 0;
+  for (size_t i = 0; i < events.size() && tries < 50; ++i) {
+    Event& e = events[i];
+    if (e.f != OpFunction::Read || e.type != EventType::Ok) continue;
+    auto& seen = reads[*e.key];
+    if (i > events.size() / 2 && !seen.empty() && seen.front().first < *e.time_s - 0.05) {
+      auto old = std::find_if(seen.rbegin(), seen.rend(),
+                              [&](const auto& r) { return r.first < *e.time_s - 0.05; });
+      if (old->second != e.value) {
+        ++tries;
+        const nlohmann::json actual = e.value;
+        e.value = old->second;
+        const History h = synod::analysis::build_history(events, "stale");
+        if (synod::analysis::check(h, synod::analysis::Model::Register).verdict ==
+            synod::analysis::Verdict::NotLinearizable) {
+          return events;
+        }
+        e.value = actual;
+      }
+    }
+    seen.emplace_back(*e.time_s, e.value);
+  }
+  return events;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The baseline: the Wing & Gong / Lowe search the way Porcupine implements it (checker.go,
 // bitset.go), re-written in C++ for this benchmark. Per key: entries sorted by time, info
@@ -184,7 +217,7 @@ struct BaselineResult {
 
 class Baseline {
  public:
-  static constexpr size_t kCapBytes = size_t{6} << 30;
+  static constexpr size_t kCapBytes = size_t{2} << 30;
 
   // ops of one key: (kind 0 read / 1 write / 2 cas, a, b, is_info, call, ret)
   struct Op {
@@ -364,8 +397,10 @@ size_t peak_rss_kb() {
   return static_cast<size_t>(usage.ru_maxrss);
 }
 
-// Linux: writing 5 to clear_refs resets the peak RSS to the current RSS.
+// Linux: writing 5 to clear_refs resets the peak RSS to the current RSS. Free heap memory is
+// handed back first, so that what the check allocates shows as growth.
 void reset_peak_rss() {
+  malloc_trim(0);
   std::ofstream clear("/proc/self/clear_refs");
   clear << "5";
 }
@@ -447,7 +482,7 @@ std::string run_porcupine_style(const History& history) {
 }
 
 void print_row(const std::string& name, size_t ops, const std::string& who, const Measurement& m) {
-  std::cout << fmt::format("{:<30} {:>7} {:<16} {:<17} {:>9.2f} ms {:>11} {:>11}\n", name, ops, who,
+  std::cout << fmt::format("{:<34} {:>7} {:<16} {:<17} {:>9.2f} ms {:>11} {:>11}\n", name, ops, who,
                            m.verdict, m.seconds * 1e3, megabytes(m.rss_growth_kb * 1024.0),
                            megabytes(static_cast<double>(m.counted_bytes)));
 }
@@ -456,6 +491,7 @@ int standard_table() {
   struct Case {
     std::string name;
     Workload workload;
+    bool is_stale = false;
   };
   std::vector<Case> cases;
   for (size_t ops : {1000, 10000, 100000}) {
@@ -469,16 +505,25 @@ int standard_table() {
     w.keys = 1;
     cases.push_back({fmt::format("healthy, 10 clients, 1 key"), w});
   }
-  std::cout << fmt::format("{:<30} {:>7} {:<16} {:<17} {:>12} {:>11} {:>11}\n", "history", "ops",
+  for (size_t ops : {1000, 10000, 100000}) {
+    Workload w;
+    w.ops = ops;
+    w.keys = 1;
+    w.info_probability = 0;  // else an earlier info write can explain almost any stale value
+    cases.push_back({fmt::format("one stale read, no info, 1 key"), w, true});
+  }
+  std::cout << fmt::format("{:<34} {:>7} {:<16} {:<17} {:>12} {:>11} {:>11}\n", "history", "ops",
                            "checker", "verdict", "time", "peak RSS+", "counted");
   for (const Case& c : cases) {
     const Measurement ours = measure([&] {
-      const History history = synod::analysis::build_history(generate(c.workload), "bench");
+      const History history = synod::analysis::build_history(
+          c.is_stale ? with_stale_read(c.workload) : generate(c.workload), "bench");
       return run_checker(history, synod::analysis::Model::Register, 600);
     });
     print_row(c.name, c.workload.ops, "synod", ours);
     const Measurement base = measure([&] {
-      const History history = synod::analysis::build_history(generate(c.workload), "bench");
+      const History history = synod::analysis::build_history(
+          c.is_stale ? with_stale_read(c.workload) : generate(c.workload), "bench");
       return run_porcupine_style(history);
     });
     print_row("", c.workload.ops, "porcupine-style", base);
@@ -547,8 +592,10 @@ int main(int argc, char** argv) {
       Workload w;
       w.ops = std::stoul(argv[i + 1]);
       w.keys = std::stoul(argv[i + 2]);
+      const bool is_stale = i + 4 < argc && std::string(argv[i + 4]) == "stale";
+      if (is_stale) w.info_probability = 0;
       std::ofstream out(argv[i + 3]);
-      for (const Event& e : generate(w)) {
+      for (const Event& e : is_stale ? with_stale_read(w) : generate(w)) {
         nlohmann::json j{{"process", e.process}, {"type", synod::analysis::to_string(e.type)},
                          {"f", synod::analysis::to_string(e.f)}, {"key", *e.key},
                          {"value", e.value}, {"time", *e.time_s}};
