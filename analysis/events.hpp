@@ -64,4 +64,23 @@ struct InvariantReport {
 InvariantReport check_log_invariants(const std::vector<RunEvent>& events,
                                      const std::vector<std::string>& node_names);
 
+// The Paxos-family invariants ("Paxos Made Simple" §2), checked from events alone:
+//  paxos-agreement    at most one value is chosen per slot, where a value is chosen once a majority
+//                     of acceptors accepted it in the same ballot (from accept events);
+//  learned-is-chosen  every value a node learns for a slot is the value chosen there;
+//  promise-kept       an acceptor never accepts below a ballot it promised (a promise with slot 0
+//                     covers every slot; promises persist across restarts);
+//  applied-prefix     no two nodes apply different commands at the same slot, so applied
+//                     sequences are prefixes of one another (the ballot a node learned a slot in may
+//                     differ: a chosen value can be chosen again in a higher ballot);
+//  election-safety    (Multi-Paxos) at most one node leads with a given ballot.
+InvariantReport check_paxos_invariants(const std::vector<RunEvent>& events,
+                                       const std::vector<std::string>& node_names);
+
+// The invariants that apply to `protocol` ("raft" → check_log_invariants, "paxos" and
+// "multipaxos" → check_paxos_invariants; other protocols have none from events yet).
+InvariantReport check_protocol_invariants(const std::string& protocol,
+                                          const std::vector<RunEvent>& events,
+                                          const std::vector<std::string>& node_names);
+
 }  // namespace synod::analysis

@@ -71,7 +71,6 @@ Scenario with_protocol(const Scenario& s, const std::string& protocol) {
     p.backoff_min_ns = given.backoff_min_ns;
     p.backoff_max_ns = given.backoff_max_ns;
   }
-  if (applies("max_batch")) p.max_batch = given.max_batch;
   r.protocol = p;
   return r;
 }

@@ -175,7 +175,8 @@ class Recovery {
 
 RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
   RunAnalysis a;
-  a.invariants = analysis::check_log_invariants(r.events, r.scenario.cluster.node_names);
+  a.invariants = analysis::check_protocol_invariants(r.scenario.protocol.name, r.events,
+                                                     r.scenario.cluster.node_names);
   a.invariants.checked.push_back("node-invariants");
   for (const auto& v : r.node_violations) a.invariants.violations.push_back(v);
   a.lost_writes = find_lost_writes(r);

@@ -46,9 +46,8 @@ const std::vector<std::string> kLatencyKeys = {"dist", "value", "min", "max"};
 const std::vector<std::string> kRegionKeys = {"name", "nodes", "latency"};
 const std::vector<std::string> kProtocolKeys = {
     "name",         "election_timeout", "heartbeat", "max_entries_per_append", "pre_vote",
-    "check_quorum", "backoff",          "max_batch"};
+    "check_quorum", "backoff"};
 const std::vector<std::string> kKnownProtocols = {"raft", "paxos", "multipaxos"};
-constexpr int kMaxBatch = 1'000'000;
 const std::vector<std::string> kWorkloadKeys = {"clients",         "rate",   "think", "keys",
                                                 "distribution",    "zipf_s", "mix",   "timeout",
                                                 "attempt_timeout", "start",  "stop"};
@@ -661,7 +660,7 @@ ProtocolSpec Loader::protocol(const Item& item) const {
       }
     }
   }
-  if (f.has("max_batch")) p.max_batch = count(f.get("max_batch"), kMaxBatch);
+
   if (f.has("election_timeout")) {
     const Item et = f.get("election_timeout");
     if (!et.node.IsSequence() || et.node.size() != 2) {
@@ -1217,7 +1216,6 @@ std::vector<std::string> protocols_for_key(const std::string& key) {
   if (key == "election_timeout" || key == "heartbeat") return {"raft", "multipaxos"};
   if (key == "max_entries_per_append" || key == "pre_vote" || key == "check_quorum") return {"raft"};
   if (key == "backoff") return {"paxos"};
-  if (key == "max_batch") return {"multipaxos"};
   return kKnownProtocols;
 }
 

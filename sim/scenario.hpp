@@ -89,8 +89,6 @@ struct ProtocolSpec {
   bool backoff = true;
   Nanos backoff_min_ns = 10 * kNanosPerMilli;
   Nanos backoff_max_ns = 100 * kNanosPerMilli;
-  // Multi-Paxos: commands per Accept
-  int max_batch = 64;
 };
 
 // The protocol names the simulator knows, in the order they are listed in messages.
