@@ -192,6 +192,12 @@ HistoryFormat sniff_history_format(std::string_view line) {
   return HistoryFormat::Jsonl;
 }
 
+std::optional<HistoryFormat> parse_history_format(std::string_view name) {
+  if (name == "jsonl") return HistoryFormat::Jsonl;
+  if (name == "jepsen" || name == "edn") return HistoryFormat::Edn;
+  return std::nullopt;
+}
+
 std::string_view to_string(EventType type) {
   switch (type) {
     case EventType::Invoke: return "invoke";

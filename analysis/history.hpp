@@ -100,6 +100,8 @@ History parse_history(std::istream& in, const std::string& source_name, HistoryF
 
 // Guesses the format from the first non-blank line: EDN if it starts with "{:" or '#'.
 HistoryFormat sniff_history_format(std::string_view first_line);
+// "jsonl" | "jepsen" (also "edn"); nullopt otherwise. For `synod check --format`.
+std::optional<HistoryFormat> parse_history_format(std::string_view name);
 
 std::string_view to_string(EventType type);
 std::string_view to_string(OpFunction f);

@@ -114,10 +114,12 @@ std::string summary_line(const CheckResult& result) {
   const bool is_memory = std::any_of(result.keys.begin(), result.keys.end(), [](const KeyResult& k) {
     return k.exhausted == BudgetExhausted::Memory;
   });
-  return fmt::format("unknown: the {} budget ran out on {} of {} ({}{}); the other {} {} linearizable",
+  const size_t others = result.keys_checked - unknown;
+  const std::string rest =
+      others == 0 ? "" : fmt::format("; the other {} {} linearizable", others, others == 1 ? "is" : "are");
+  return fmt::format("unknown: the {} budget ran out on {} of {} ({}{}){}",
                      is_memory ? "memory" : "time", unknown, keys, fmt::join(unknown_names, ", "),
-                     unknown > unknown_names.size() ? ", ..." : "", result.keys_checked - unknown,
-                     result.keys_checked - unknown == 1 ? "is" : "are");
+                     unknown > unknown_names.size() ? ", ..." : "", rest);
 }
 
 void write_text_report(const CheckResult& result, std::ostream& out) {

@@ -185,6 +185,10 @@ TEST(HistoryFormat, SniffsEdnAndJsonl) {
   EXPECT_EQ(sniff_history_format("#jepsen.history.Op{:process 0}"), HistoryFormat::Edn);
   EXPECT_EQ(sniff_history_format("{\"process\": 0}"), HistoryFormat::Jsonl);
   EXPECT_EQ(sniff_history_format(""), HistoryFormat::Jsonl);
+  EXPECT_EQ(parse_history_format("jsonl"), HistoryFormat::Jsonl);
+  EXPECT_EQ(parse_history_format("jepsen"), HistoryFormat::Edn);
+  EXPECT_EQ(parse_history_format("edn"), HistoryFormat::Edn);
+  EXPECT_EQ(parse_history_format("csv"), std::nullopt);
 }
 
 }  // namespace
