@@ -77,8 +77,31 @@ InvariantReport check_log_invariants(const std::vector<RunEvent>& events,
 InvariantReport check_paxos_invariants(const std::vector<RunEvent>& events,
                                        const std::vector<std::string>& node_names);
 
+// Lamport's mutual exclusion (1978), from cs-request / cs-enter / cs-exit events:
+//  mutual-exclusion  never two nodes in the critical section at once;
+//  timestamp-order   the critical section is granted in the order of the requests' timestamps
+//                    (ties broken by node id), Lamport's total order;
+//  request-before-entry  a node enters only for a request it made and has not yet served.
+// Also counts what happened, and which requests were still waiting when the run ended (with a
+// crashed node the algorithm blocks: it needs an acknowledgement from every node).
+struct MutexSummary {
+  int64_t requests = 0;
+  int64_t entries = 0;
+  struct Waiting {
+    int node;
+    int64_t request;
+    int64_t timestamp;
+    double since_s;
+  };
+  std::vector<Waiting> waiting;  // requested, never entered, in request order
+};
+InvariantReport check_mutex_invariants(const std::vector<RunEvent>& events,
+                                       const std::vector<std::string>& node_names,
+                                       MutexSummary* summary = nullptr);
+
 // The invariants that apply to `protocol` ("raft" → check_log_invariants, "paxos" and
-// "multipaxos" → check_paxos_invariants; other protocols have none from events yet).
+// "multipaxos" → check_paxos_invariants, "lamport-mutex" → check_mutex_invariants; others have
+// none from events).
 InvariantReport check_protocol_invariants(const std::string& protocol,
                                           const std::vector<RunEvent>& events,
                                           const std::vector<std::string>& node_names);

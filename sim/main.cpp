@@ -60,8 +60,7 @@ int run_command(const std::string& file, std::optional<uint64_t> seed, std::stri
     std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv{}\n",
                              "wrote", out_dir, html ? ", report.html" : "");
   }
-  const bool unsafe = !a.invariants.violations.empty() || !a.lost_writes.empty() ||
-                      a.verdict == "not-linearizable";
+  const bool unsafe = run_is_unsafe(r, a);
   if (unsafe)
     std::cerr << fmt::format("synod: safety problem found; replay with: synod run {} --seed {}\n",
                              file, r.scenario.seed);

@@ -40,7 +40,7 @@ Nanos Network::jitter() {
   return config_.jitter > 0 ? rng_.between(0, config_.jitter) : 0;
 }
 
-void Network::send(Nanos now, Address src, Address dst, MessagePtr m) {
+void Network::send(Nanos now, Address src, Address dst, MessagePtr m, Stamp stamp) {
   assert(dst >= 0 && dst < n_endpoints());
   MessageCounters& c = counters_[static_cast<size_t>(m->kind())];
   c.sent++;
@@ -65,15 +65,16 @@ void Network::send(Nanos now, Address src, Address dst, MessagePtr m) {
   Nanos delay = base_latency(src, dst);
   if (is_node(src)) delay += extra_latency_[src];
   if (is_node(dst)) delay += extra_latency_[dst];
-  enqueue(now + delay + jitter(), src, dst, m);
+  enqueue(now + delay + jitter(), src, dst, m, stamp);
   if (config_.duplicate > 0 && rng_.chance(config_.duplicate)) {
     c.duplicated++;
-    enqueue(now + delay + jitter(), src, dst, m);
+    enqueue(now + delay + jitter(), src, dst, m, stamp);
   }
 }
 
-void Network::enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m) {
-  queues_[dst].push(Envelope{deliver_at, next_seq_++, src, incarnation_[dst], m});
+void Network::enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m,
+                      const Stamp& stamp) {
+  queues_[dst].push(Envelope{deliver_at, next_seq_++, src, incarnation_[dst], m, stamp});
   if (deliver_at < wake_at_[dst]) {
     wake_at_[dst] = deliver_at;
     on_earlier_(dst);

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <string>
 #include <vector>
@@ -30,12 +31,21 @@
 
 namespace synod::sim {
 
+// Logical time a message carries: stamped by the driver at send, read at delivery. The transport
+// carries it for every protocol, whatever the protocol does itself (Lamport 1978, IR1-IR2).
+struct Stamp {
+  int64_t id = -1;       // the message's id in the trace; duplicates share it
+  int64_t lamport = 0;   // the sender's Lamport clock at the send
+  std::shared_ptr<const std::vector<int64_t>> vector;  // the sender's vector clock, if kept
+};
+
 struct Envelope {
   Nanos deliver_at = 0;
   uint64_t seq = 0;  // global send order: ties in deliver_at resolve by it, deterministically
   Address src = 0;
   uint32_t incarnation = 0;
   MessagePtr message;
+  Stamp stamp;
 };
 
 // Per message type: counts and bytes. Indexed by MsgKind.
@@ -68,7 +78,7 @@ class Network {
   Network(Config config, Rng rng, std::function<void(Address dst)> on_earlier);
 
   // Queues `m` from `src` to `dst` at time `now` (or drops it); see the fault model above.
-  void send(Nanos now, Address src, Address dst, MessagePtr m);
+  void send(Nanos now, Address src, Address dst, MessagePtr m, Stamp stamp = {});
 
   // Pops the earliest message due for `dst` at or before `now` into *out; false if none.
   // Messages for an older incarnation of `dst` are discarded (and counted) on the way.
@@ -108,7 +118,7 @@ class Network {
   using Queue = std::priority_queue<Envelope, std::vector<Envelope>, Later>;
 
   bool is_node(Address a) const { return a < n_nodes_; }
-  void enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m);
+  void enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m, const Stamp& stamp);
   Nanos jitter();
 
   Config config_;

@@ -21,6 +21,13 @@ class ProtocolFactory {
   virtual uint64_t storage_writes() const = 0;
 };
 
+// What a protocol promises, which decides what a run checks and calls a safety problem.
+struct ProtocolTraits {
+  bool replicated_log = false;            // applies a log (apply events): lost-write check applies
+  bool promises_linearizability = false;  // a non-linearizable history is a safety problem
+};
+ProtocolTraits protocol_traits(const std::string& name);
+
 // Throws ScenarioError if the protocol is unknown (the loader should have caught it).
 std::unique_ptr<ProtocolFactory> make_protocol_factory(const Scenario& scenario);
 

@@ -171,7 +171,67 @@ class Recovery {
   std::vector<Nanos> suffix_min_;
 };
 
+// lamport-mutex: entries, messages per entry (3(N−1) without faults: N−1 requests, acks and
+// releases), and what was still waiting at the end — said plainly, since with a crashed node
+// Lamport's algorithm blocks for good.
+void mutex_section(const RunResult& r, RunAnalysis* a) {
+  analysis::MutexSummary m;
+  analysis::check_mutex_invariants(r.events, r.scenario.cluster.node_names, &m);
+  uint64_t msgs = 0;
+  for (MsgKind k : {MsgKind::LamportRequest, MsgKind::LamportAck, MsgKind::LamportRelease})
+    msgs += r.messages[static_cast<size_t>(k)].sent;
+  const int n = r.scenario.node_count();
+  const double per_entry = m.entries > 0 ? static_cast<double>(msgs) / m.entries : 0;
+  ojson waiting = ojson::array();
+  for (const auto& w : m.waiting)
+    waiting.push_back({{"node", r.scenario.cluster.node_names[w.node]},
+                       {"request", w.request},
+                       {"timestamp", w.timestamp},
+                       {"since_s", round6(w.since_s)}});
+  // Blocked: a request has waited for more than a second at the end of the run.
+  const double end_s = to_seconds(r.simulated_ns);
+  bool blocked = false;
+  for (const auto& w : m.waiting) blocked = blocked || end_s - w.since_s > 1.0;
+  a->mutex = {{"requests", m.requests},
+              {"entries", m.entries},
+              {"messages", msgs},
+              {"messages_per_entry", round6(per_entry)},
+              {"expected_messages_per_entry", 3 * (n - 1)},
+              {"blocked", blocked},
+              {"waiting_at_end", waiting}};
+  a->mutex_line =
+      blocked ? fmt::format("BLOCKED: {} request(s) waiting since {:.3f} s — Lamport's algorithm needs "
+                            "an acknowledgement from every node, and a crashed or unreachable node never "
+                            "sends one ({} entries before)",
+                            m.waiting.size(), m.waiting.front().since_s, m.entries)
+              : fmt::format("{} entries, {:.2f} messages per entry (3(N-1) = {})", m.entries, per_entry,
+                            3 * (n - 1));
+}
+
+// Replicas that must converge (lamport-lww): do the live nodes hold the same state at the end?
+void convergence_section(const RunResult& r, RunAnalysis* a) {
+  std::map<std::string, std::vector<std::string>> by_state;
+  for (const auto& [node, digest] : r.final_digests)
+    by_state[digest].push_back(r.scenario.cluster.node_names[node]);
+  ojson groups = ojson::array();
+  for (const auto& [digest, nodes] : by_state) groups.push_back({{"nodes", nodes}, {"state_bytes", digest.size()}});
+  const bool converged = by_state.size() == 1;
+  a->convergence = {{"compared", r.final_digests.size()},
+                    {"converged", converged},
+                    {"distinct_states", by_state.size()},
+                    {"groups", groups}};
+  a->convergence_line = converged
+                            ? fmt::format("all {} live replicas hold the same state", r.final_digests.size())
+                            : fmt::format("NOT converged: {} distinct states among {} live replicas",
+                                          by_state.size(), r.final_digests.size());
+}
+
 }  // namespace
+
+bool run_is_unsafe(const RunResult& r, const RunAnalysis& a) {
+  return !a.invariants.violations.empty() || !a.lost_writes.empty() ||
+         (a.verdict == "not-linearizable" && protocol_traits(r.scenario.protocol.name).promises_linearizability);
+}
 
 RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
   RunAnalysis a;
@@ -179,7 +239,8 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
                                                      r.scenario.cluster.node_names);
   a.invariants.checked.push_back("node-invariants");
   for (const auto& v : r.node_violations) a.invariants.violations.push_back(v);
-  a.lost_writes = find_lost_writes(r);
+  const ProtocolTraits traits = protocol_traits(r.scenario.protocol.name);
+  if (traits.replicated_log) a.lost_writes = find_lost_writes(r);
 
   // Linearizability of the history exactly as written to history.jsonl: the file a user can
   // re-check with `synod check` is the one this verdict is about.
@@ -193,9 +254,33 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options) {
   // Timing stays out of report.json (it would break byte-identical reruns); the summary line
   // carries it.
   a.consistency = ojson::parse(analysis::to_json(check, /*include_timing=*/false).dump());
-  a.consistency["lost_acknowledged_writes"] = a.lost_writes;
-  a.consistency_line = fmt::format("{}; lost acknowledged writes: {}",
-                                   analysis::summary_line(check), a.lost_writes.size());
+  a.consistency["promised"] = traits.promises_linearizability;
+  if (traits.replicated_log) {
+    a.consistency["lost_acknowledged_writes"] = a.lost_writes;
+    a.consistency_line = fmt::format("{}; lost acknowledged writes: {}",
+                                     analysis::summary_line(check), a.lost_writes.size());
+  } else {
+    a.consistency_line = analysis::summary_line(check);
+  }
+  if (!traits.promises_linearizability && a.verdict == "not-linearizable")
+    a.consistency_line += fmt::format(" ({} does not promise linearizability)", r.scenario.protocol.name);
+  if (history.ops.empty()) a.consistency_line = "no client operations";
+
+  // Lamport's clock condition on the transport's trace: a → b implies C(a) < C(b).
+  analysis::HbOptions hb_options;
+  hb_options.seed = r.scenario.seed;
+  analysis::HbReport hb = analysis::check_happens_before(r.trace, hb_options);
+  a.clocks = analysis::to_json(hb, r.trace);
+  a.clocks_line = fmt::format("{} events, {} message edges, {} pairs sampled ({} concurrent): {}",
+                              hb.events, hb.message_edges, hb.pairs_sampled, hb.concurrent_pairs,
+                              hb.ok() ? "0 violations" : fmt::format("{} VIOLATIONS", hb.violation_count));
+  if (!hb.ok())
+    for (const auto& v : hb.violations)
+      a.invariants.violations.push_back({0, "clock-condition", v.kind + ": " + v.detail});
+  a.invariants.checked.push_back("clock-condition");
+
+  if (r.scenario.protocol.name == "lamport-mutex") mutex_section(r, &a);
+  if (!r.final_digests.empty()) convergence_section(r, &a);
   return a;
 }
 
@@ -273,6 +358,9 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
     violations.push_back({{"time_s", round6(v.time_s)}, {"name", v.name}, {"detail", v.detail}});
   j["invariants"] = {{"checked", a.invariants.checked}, {"violations", violations}};
   j["consistency"] = a.consistency;
+  j["clocks"] = a.clocks;
+  if (!a.mutex.is_null()) j["mutex"] = a.mutex;
+  if (!a.convergence.is_null()) j["convergence"] = a.convergence;
   const Nanos window = timeline_window(r.simulated_ns);
   ojson tl = ojson::array();
   std::vector<Window> windows = timeline(r, window);
@@ -316,6 +404,30 @@ std::string events_jsonl(const RunResult& r) {
   std::string out;
   for (const auto& e : r.events) {
     out += analysis::to_json(e, r.scenario.cluster.node_names).dump();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string messages_jsonl(const RunResult& r) {
+  std::string out;
+  for (size_t i = 0; i < r.trace.size() && i < r.trace_detail.size(); ++i) {
+    const auto& t = r.trace[i];
+    const auto& d = r.trace_detail[i];
+    auto name = [&](Address a) {
+      return a < r.scenario.node_count() ? r.scenario.cluster.node_names[a]
+                                         : fmt::format("client{}", a - r.scenario.node_count() + 1);
+    };
+    ojson j;
+    j["time"] = to_seconds(d.time);
+    j["node"] = name(t.node);
+    j["kind"] = analysis::trace_kind_name(t.kind);
+    j[t.kind == analysis::TraceKind::Send ? "to" : "from"] = name(d.peer);
+    j["message"] = t.message;
+    j["lamport"] = t.lamport;
+    if (!t.vector.empty()) j["vector"] = t.vector;
+    j["what"] = d.text;
+    out += j.dump();
     out += '\n';
   }
   return out;
@@ -368,6 +480,9 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
     out += fmt::format("    {:.6f}s {}: {}\n", v.time_s, v.name, v.detail);
   }
   line("consistency", a.consistency_line);
+  line("clock condition", a.clocks_line);
+  if (!a.mutex_line.empty()) line("mutual exclusion", a.mutex_line);
+  if (!a.convergence_line.empty()) line("convergence", a.convergence_line);
   line("simulation speed", fmt::format("{:.1f} simulated s per wall s ({:.2f} s wall)",
                                        r.wall_seconds > 0 ? to_seconds(r.simulated_ns) / r.wall_seconds : 0.0,
                                        r.wall_seconds));
@@ -393,6 +508,7 @@ void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis
   write("history.jsonl", a.history_text);
   write("events.jsonl", events_jsonl(r));
   write("timeline.csv", timeline_csv(report));
+  if (r.scenario.trace.messages) write("messages.jsonl", messages_jsonl(r));
   const auto& formats = r.scenario.report.formats;
   if (std::find(formats.begin(), formats.end(), "html") != formats.end())
     write("report.html", html_report(r, a, report));

@@ -22,6 +22,14 @@ struct RunAnalysis {
   nlohmann::ordered_json consistency;
   std::string consistency_line;          // one line for the terminal summary
   std::string history_text;              // history.jsonl, as checked and as written
+  // The clock condition on the message trace (every protocol), the mutual-exclusion summary
+  // (lamport-mutex) and the replicas' convergence (protocols that expose a state digest).
+  nlohmann::ordered_json clocks;
+  std::string clocks_line;
+  nlohmann::ordered_json mutex;  // null unless lamport-mutex
+  std::string mutex_line;
+  nlohmann::ordered_json convergence;  // null unless the protocol exposes digests
+  std::string convergence_line;
 };
 
 struct AnalysisOptions {
@@ -29,10 +37,15 @@ struct AnalysisOptions {
 };
 
 RunAnalysis analyze_run(const RunResult& r, const AnalysisOptions& options = {});
+
+// A safety problem: an invariant violation, a lost acknowledged write, or a non-linearizable
+// history from a protocol that promises linearizability. `synod run` exits 1 on it.
+bool run_is_unsafe(const RunResult& r, const RunAnalysis& a);
 nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
 std::string history_jsonl(const RunResult& r);
 std::string events_jsonl(const RunResult& r);
 std::string timeline_csv(const nlohmann::ordered_json& report);
+std::string messages_jsonl(const RunResult& r);  // with scenario.trace.messages
 std::string text_summary(const RunResult& r, const RunAnalysis& a,
                          const nlohmann::ordered_json& report);
 

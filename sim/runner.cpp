@@ -7,6 +7,7 @@
 #include <simgrid/s4u.hpp>
 #include <fmt/format.h>
 
+#include "protocols/lamport/clock.hpp"
 #include "sim/client.hpp"
 #include "sim/platform.hpp"
 #include "sim/protocol_factory.hpp"
@@ -51,6 +52,7 @@ class Runner final : public ClusterControl {
   void start_endpoint(Address a);
   void endpoint_loop(Address a);
   void flush(Address a, Slot& slot, Outbox& out, Nanos now);
+  void on_receive(Address a, const Envelope& env, Nanos now);
   void load_generator();
   void wake(Address a) {
     if (slots_[a].cv) slots_[a].cv->notify_one();
@@ -65,6 +67,13 @@ class Runner final : public ClusterControl {
   std::vector<Slot> slots_;
   std::vector<ClientProcess*> clients_;
   uint64_t steps_ = 0;
+  // Logical clocks per endpoint, kept by the transport (they survive a node's restart, as if
+  // persisted, so a node's trace stays one process with a monotonic clock).
+  std::vector<lamport::LamportClock> clocks_;
+  std::vector<lamport::VectorClock> vclocks_;  // empty unless scenario.trace.vector_clocks
+  int64_t next_message_id_ = 0;
+  std::vector<analysis::TraceEvent> trace_;
+  std::vector<RunResult::TraceDetail> trace_detail_;
 };
 
 void Runner::start_endpoint(Address a) {
@@ -94,6 +103,7 @@ void Runner::endpoint_loop(Address a) {
   while (true) {
     now = clock_ns();
     while (network_->pop_due(a, now, &env)) {
+      on_receive(a, env, now);
       ep->on_message(now, env.src, *env.message, out);
       flush(a, slot, out, now);
     }
@@ -127,8 +137,40 @@ void Runner::flush(Address a, Slot& slot, Outbox& out, Nanos now) {
     for (const std::string& v : slot.endpoint->check_invariants())
       recorder_.node_invariant_violation(now, a, v);
   }
-  for (Outbox::Send& m : out.messages) network_->send(now, a, m.to, std::move(m.message));
+  for (Outbox::Send& m : out.messages) {
+    Stamp stamp;
+    stamp.id = next_message_id_++;
+    stamp.lamport = clocks_[a].tick();
+    analysis::TraceEvent t;
+    t.node = a;
+    t.kind = analysis::TraceKind::Send;
+    t.message = stamp.id;
+    t.lamport = stamp.lamport;
+    if (!vclocks_.empty()) {
+      vclocks_[a].tick(a);
+      stamp.vector = std::make_shared<const std::vector<int64_t>>(vclocks_[a].entries());
+      t.vector = *stamp.vector;
+    }
+    trace_.push_back(std::move(t));
+    if (s_.trace.messages) trace_detail_.push_back({now, m.to, m.message->describe()});
+    network_->send(now, a, m.to, std::move(m.message), std::move(stamp));
+  }
   out.clear();
+}
+
+// Lamport 1978, IR2: on receipt the clock moves past the message's timestamp.
+void Runner::on_receive(Address a, const Envelope& env, Nanos now) {
+  analysis::TraceEvent t;
+  t.node = a;
+  t.kind = analysis::TraceKind::Receive;
+  t.message = env.stamp.id;
+  t.lamport = clocks_[a].receive(env.stamp.lamport);
+  if (!vclocks_.empty() && env.stamp.vector) {
+    vclocks_[a].receive(a, lamport::VectorClock(*env.stamp.vector));
+    t.vector = vclocks_[a].entries();
+  }
+  trace_.push_back(std::move(t));
+  if (s_.trace.messages) trace_detail_.push_back({now, env.src, env.message->describe()});
 }
 
 void Runner::crash(NodeId n) {
@@ -179,10 +221,12 @@ void Runner::run() {
   Platform platform;
   sg4::Engine* engine = sg4::Engine::get_instance();
   if (s_.cluster.topology == Topology::Platform) {
-    platform = load_platform_file(*engine, s_.cluster.platform_file, s_.cluster.node_names, c, &topo);
+    // At least one client host: the nemesis and the load generator run there, safe from crashes.
+    platform = load_platform_file(*engine, s_.cluster.platform_file, s_.cluster.node_names,
+                                  std::max(c, 1), &topo);
   } else {
     topo = build_topology(s_.cluster, s_.seed);
-    platform = build_platform(*engine, topo, c, s_.cluster.client_latency_ns);
+    platform = build_platform(*engine, topo, std::max(c, 1), s_.cluster.client_latency_ns);
   }
 
   Network::Config nc;
@@ -199,6 +243,8 @@ void Runner::run() {
   workload_ = std::make_unique<WorkloadState>(s_.workload, c);
 
   slots_.resize(n + c);
+  clocks_.resize(n + c);
+  if (s_.trace.vector_clocks) vclocks_.assign(n + c, lamport::VectorClock(n + c));
   for (NodeId i = 0; i < n; ++i) {
     slots_[i].host = platform.node_hosts[i];
     slots_[i].is_node = true;
@@ -237,6 +283,13 @@ void Runner::run() {
   result_->skipped_arrivals = workload_->skipped_arrivals;
   result_->storage_writes = factory_->storage_writes();
   result_->protocol_steps = steps_;
+  result_->trace = std::move(trace_);
+  result_->trace_detail = std::move(trace_detail_);
+  for (NodeId i = 0; i < n; ++i) {
+    if (!network_->is_up(i)) continue;
+    std::string d = slots_[i].endpoint->state_digest();
+    if (!d.empty()) result_->final_digests.push_back({i, std::move(d)});
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis/events.hpp"
+#include "analysis/happens_before.hpp"
 #include "sim/nemesis.hpp"
 #include "sim/protocol_factory.hpp"
 #include "sim/network.hpp"
@@ -38,6 +39,16 @@ struct RunResult {
   uint64_t skipped_arrivals = 0;
   uint64_t storage_writes = 0;
   uint64_t protocol_steps = 0;  // inputs handled by cluster nodes
+  // Every send and receive with the clocks the transport stamped (nodes and clients alike).
+  std::vector<analysis::TraceEvent> trace;
+  struct TraceDetail {  // only with scenario.trace.messages: for messages.jsonl
+    Nanos time;
+    Address peer;       // the receiver of a send, the sender of a receive
+    std::string text;   // Message::describe()
+  };
+  std::vector<TraceDetail> trace_detail;
+  // At the end of the run: (node, state_digest()) of every live node whose protocol has one.
+  std::vector<std::pair<NodeId, std::string>> final_digests;
   double wall_seconds = 0;      // never written to report.json (it would break determinism)
 };
 

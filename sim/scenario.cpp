@@ -38,7 +38,8 @@ constexpr int kMaxEntriesPerAppend = 1'000'000;
 
 const std::vector<std::string> kTopKeys = {"name",     "description", "seed",
                                            "duration", "cluster",     "protocol",
-                                           "workload", "faults",      "report"};
+                                           "workload", "faults",      "report",
+                                           "trace"};
 const std::vector<std::string> kClusterKeys = {
     "nodes",          "topology", "latency",     "jitter", "loss",    "duplicate",
     "client_latency", "regions",  "wan_latency", "edges",  "platform"};
@@ -46,8 +47,9 @@ const std::vector<std::string> kLatencyKeys = {"dist", "value", "min", "max"};
 const std::vector<std::string> kRegionKeys = {"name", "nodes", "latency"};
 const std::vector<std::string> kProtocolKeys = {
     "name",         "election_timeout", "heartbeat", "max_entries_per_append", "pre_vote",
-    "check_quorum", "backoff"};
-const std::vector<std::string> kKnownProtocols = {"raft", "paxos", "multipaxos"};
+    "check_quorum", "backoff",          "request_rate", "hold", "anti_entropy"};
+const std::vector<std::string> kKnownProtocols = {"raft", "paxos", "multipaxos", "lamport-mutex",
+                                                  "lamport-lww"};
 const std::vector<std::string> kWorkloadKeys = {"clients",         "rate",   "think", "keys",
                                                 "distribution",    "zipf_s", "mix",   "timeout",
                                                 "attempt_timeout", "start",  "stop"};
@@ -257,6 +259,15 @@ class Loader {
     }
     return static_cast<int>(v);
   }
+  double rate(const Item& item) const {
+    std::string s = text(item, "a rate like 5/s");
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, "/s") == 0) s.resize(s.size() - 2);
+    double v = 0;
+    if (!parse_number(s, &v) || v <= 0) {
+      fail(item, fmt::format("expected a rate > 0 like 5/s, got '{}'", item.node.Scalar()));
+    }
+    return v;
+  }
   bool boolean(const Item& item) const {
     const std::string s = text(item, "true or false");
     if (s == "true" || s == "on" || s == "yes") return true;
@@ -389,6 +400,12 @@ Scenario Loader::scenario(const YAML::Node& root) {
     s.report = report(&r, s.name);
   } else {
     s.report = report(nullptr, s.name);
+  }
+  if (f.has("trace")) {
+    const Item ti = f.get("trace");
+    Fields t(*this, ti, "trace", {"messages", "vector_clocks"});
+    if (t.has("messages")) s.trace.messages = boolean(t.get("messages"));
+    if (t.has("vector_clocks")) s.trace.vector_clocks = boolean(t.get("vector_clocks"));
   }
   return s;
 }
@@ -640,6 +657,14 @@ ProtocolSpec Loader::protocol(const Item& item) const {
       f.forbid(key, fmt::format("applies only to {}, not to {}", join(applies), p.name));
     }
   }
+  if (f.has("request_rate")) p.request_rate_per_s = rate(f.get("request_rate"));
+  if (f.has("hold")) p.hold_ns = positive_duration(f.get("hold"));
+  if (f.has("anti_entropy")) {
+    const Item ai = f.get("anti_entropy");
+    p.anti_entropy_ns = (ai.node.IsScalar() && (ai.node.Scalar() == "off" || ai.node.Scalar() == "false"))
+                            ? 0
+                            : positive_duration(ai);
+  }
   if (f.has("pre_vote")) p.pre_vote = boolean(f.get("pre_vote"));
   if (f.has("check_quorum")) p.check_quorum = boolean(f.get("check_quorum"));
   if (f.has("backoff")) {
@@ -695,7 +720,11 @@ WorkloadSpec Loader::workload(const Item* item) const {
   w.stop_ns = duration_ns_;
   if (item == nullptr) return w;  // all defaults; they are consistent with any duration > 0
   Fields f(*this, *item, "workload", kWorkloadKeys);
-  if (f.has("clients")) w.clients = count(f.get("clients"), kMaxClients);
+  if (f.has("clients")) {
+    // 0 is allowed: protocols such as lamport-mutex generate their own load.
+    const Item ci = f.get("clients");
+    w.clients = ci.node.IsScalar() && ci.node.Scalar() == "0" ? 0 : count(ci, kMaxClients);
+  }
   if (f.has("rate")) {
     const Item ri = f.get("rate");
     std::string s = text(ri, "a rate like 500/s");
@@ -1216,6 +1245,8 @@ std::vector<std::string> protocols_for_key(const std::string& key) {
   if (key == "election_timeout" || key == "heartbeat") return {"raft", "multipaxos"};
   if (key == "max_entries_per_append" || key == "pre_vote" || key == "check_quorum") return {"raft"};
   if (key == "backoff") return {"paxos"};
+  if (key == "request_rate" || key == "hold") return {"lamport-mutex"};
+  if (key == "anti_entropy") return {"lamport-lww"};
   return kKnownProtocols;
 }
 

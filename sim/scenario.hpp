@@ -89,6 +89,12 @@ struct ProtocolSpec {
   bool backoff = true;
   Nanos backoff_min_ns = 10 * kNanosPerMilli;
   Nanos backoff_max_ns = 100 * kNanosPerMilli;
+  // lamport-mutex: each node asks for the critical section at this mean rate (Poisson, counted
+  // from its last release) within the workload's start/stop window, and holds it for `hold`
+  double request_rate_per_s = 5;
+  Nanos hold_ns = 10 * kNanosPerMilli;
+  // lamport-lww: anti-entropy period (0 = off)
+  Nanos anti_entropy_ns = 100 * kNanosPerMilli;
 };
 
 // The protocol names the simulator knows, in the order they are listed in messages.
@@ -97,7 +103,7 @@ const std::vector<std::string>& known_protocols();
 std::vector<std::string> protocols_for_key(const std::string& key);
 
 struct WorkloadSpec {
-  int clients = 5;                // client processes (each on its own host, one op at a time)
+  int clients = 5;                // client processes (each on its own host, one op at a time); 0 = none
   // Open loop: operations arrive at `rate_per_s` (Poisson) and go to an idle client; an arrival
   // that finds every client busy is counted as skipped. Closed loop (rate_per_s == 0): every
   // client issues its next operation as soon as the previous one completes, after `think_ns`.
@@ -179,6 +185,12 @@ struct ReportSpec {
   std::string out_dir;  // default: out/<name>
 };
 
+// What the run records beyond report, history and events.
+struct TraceSpec {
+  bool messages = false;       // messages.jsonl: every send and receive with its clocks
+  bool vector_clocks = false;  // keep vector clocks too (n entries per message), checked as well
+};
+
 struct Scenario {
   std::string file;  // the path it was loaded from
   std::string name;  // [A-Za-z0-9_.-]+; default: the file's stem
@@ -190,6 +202,7 @@ struct Scenario {
   WorkloadSpec workload;
   std::vector<FaultSpec> faults;  // sorted by at_ns (stable)
   ReportSpec report;
+  TraceSpec trace;
 
   int node_count() const { return static_cast<int>(cluster.node_names.size()); }
 };

@@ -97,6 +97,11 @@ class ProtocolNode {
 
   // Short status for traces and summaries: "leader t=4 commit=118".
   virtual std::string describe() const = 0;
+
+  // A deterministic text of the node's replicated state, for protocols whose replicas must
+  // converge (the driver compares the live nodes' digests at the end of a run); empty = not
+  // compared.
+  virtual std::string state_digest() const { return {}; }
 };
 
 }  // namespace synod

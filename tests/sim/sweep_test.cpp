@@ -69,6 +69,7 @@ TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
         << report["consistency"].dump(2);
     EXPECT_EQ(report["consistency"]["verdict"], "linearizable") << report["consistency"].dump(2);
     EXPECT_GT(report["ops"]["ok"].get<int>(), 100);
+    EXPECT_EQ(report["clocks"]["violation_count"], 0) << report["clocks"].dump(2);
 
     auto history = read_history(out / "history.jsonl");
     if (scenario == "raft-majority-partition") {
