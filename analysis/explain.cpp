@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/describe.hpp"
 
@@ -51,9 +52,11 @@ bool sets_state(const Operation& op) {
 // completed before `blocking` began, then O lies between them and X was not the last.
 // So if every candidate X is of one of these two kinds (and v is not the initial value, or the
 // initial value was overwritten too), no linearization exists.
-std::optional<std::string> real_time_argument(const History& history,
-                                              const KeyOps& key_ops, Model model,
-                                              const Operation& blocking, const nlohmann::json& v) {
+// When there is no such proof, `candidates` receives the writers it could not rule out.
+std::optional<std::string> real_time_argument(const History& history, const KeyOps& key_ops,
+                                              Model model, const Operation& blocking,
+                                              const nlohmann::json& v,
+                                              std::vector<const Operation*>& candidates) {
   const bool is_initial = model == Model::Register ? v.is_null() : v == "";
   // The overwrite that began last among those that completed before `blocking` began.
   const Operation* last_overwrite = nullptr;
@@ -92,6 +95,8 @@ std::optional<std::string> real_time_argument(const History& history,
                last_overwrite->invoke_seq > w->complete_seq) {
       ++overwritten;
       if (example == nullptr || w->complete_seq > example->complete_seq) example = w;
+    } else {
+      candidates.push_back(w);
     }
   }
   const bool initial_overwritten = is_initial && last_overwrite != nullptr;
@@ -131,6 +136,32 @@ std::optional<std::string> real_time_argument(const History& history,
       describe_op_in_sentence(*example), overwrite);
 }
 
+// What the search found, when no short real-time argument exists: the violation needs several
+// operations together. Names the writes of the value that were not ruled out, if any.
+std::string search_argument(const Explanation& ex, const std::optional<nlohmann::json>& v,
+                            const std::vector<const Operation*>& candidates) {
+  const std::string subject = ex.blocking.key ? *ex.blocking.key : std::string("the register");
+  const std::string what = ex.blocking.f == OpFunction::Cas
+                               ? fmt::format("{} succeeded", op_phrase(ex.blocking))
+                               : op_phrase(ex.blocking);
+  std::string could_see;
+  if (v && !candidates.empty()) {
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < candidates.size() && i < 3; ++i) {
+      shown.push_back(describe_op_in_sentence(*candidates[i]));
+    }
+    const std::string more =
+        candidates.size() > 3 ? fmt::format(" and {} more", candidates.size() - 3) : "";
+    could_see = fmt::format(" (the writes of {} it could have seen: {}{})", v->dump(),
+                            fmt::join(shown, "; "), more);
+  }
+  return fmt::format(
+      "{} at {}, but no order of the operations before and concurrent with it allows that{}: one "
+      "linearization of the {} operations before it leaves {} at {}",
+      what, complete_moment(ex.blocking), could_see, ex.prefix_length, subject,
+      ex.value_after_prefix);
+}
+
 }  // namespace
 
 Explanation explain_violation(const History& history, const KeyOps& key_ops,
@@ -157,17 +188,9 @@ Explanation explain_violation(const History& history, const KeyOps& key_ops,
 
   const std::optional<nlohmann::json> v = observed_value(ex.blocking);
   std::optional<std::string> sentence;
-  if (v) sentence = real_time_argument(history, key_ops, model, ex.blocking, *v);
-  if (!sentence) {
-    const std::string subject = ex.blocking.key ? *ex.blocking.key : std::string("the register");
-    const std::string what = ex.blocking.f == OpFunction::Cas
-                                 ? fmt::format("{} succeeded", op_phrase(ex.blocking))
-                                 : op_phrase(ex.blocking);
-    sentence = fmt::format(
-        "{} at {}, but no order of the operations before and concurrent with it allows that: one "
-        "linearization of the {} operations before it leaves {} at {}",
-        what, complete_moment(ex.blocking), ex.prefix_length, subject, ex.value_after_prefix);
-  }
+  std::vector<const Operation*> candidates;
+  if (v) sentence = real_time_argument(history, key_ops, model, ex.blocking, *v, candidates);
+  if (!sentence) sentence = search_argument(ex, v, candidates);
   ex.sentence = *sentence;
   return ex;
 }

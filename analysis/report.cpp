@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/describe.hpp"
 #include "analysis/linearizability.hpp"
