@@ -59,7 +59,7 @@ struct Explanation {
   // it completed that the prefix's linearization had not placed (at most 10; see unplaced_count).
   std::vector<Operation> unplaced;
   size_t unplaced_count = 0;
-  std::string sentence;  // "read of x returned 3 at 1.204 s, but the only write of 3 ..."
+  std::string sentence;  // "read of x returned 3 at 1.204 s, but the only operation that wrote 3 ..."
 };
 
 struct KeyResult {
