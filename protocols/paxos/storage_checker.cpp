@@ -23,8 +23,12 @@ void StorageChecker::check(const Storage& s, const Learner& learner,
       lines.push_back(fmt::format("applied index decreased {} -> {}", applied_, learner.applied()));
     }
   }
-  check_slots(s, lines);
-  check_chosen(s, learner, lines);
+  const bool small = s.slots.size() + s.chosen.size() <= kSmallState;
+  if (!valid_ || small || ++calls_ % kWalkEvery == 0) {
+    check_slots(s, promised_at_walk_, lines);
+    check_chosen(s, learner, lines);
+    promised_at_walk_ = s.promised;
+  }
   valid_ = true;
   promised_ = s.promised;
   last_round_ = s.last_round;
@@ -32,8 +36,9 @@ void StorageChecker::check(const Storage& s, const Learner& learner,
   applied_ = learner.applied();
 }
 
-void StorageChecker::check_slots(const Storage& s, std::vector<std::string>& lines) {
-  const Ballot old_global = promised_;
+void StorageChecker::check_slots(const Storage& s, Ballot promised_at_walk,
+                                 std::vector<std::string>& lines) {
+  const Ballot old_global = promised_at_walk;
   auto was = slots_.begin();
   for (const auto& [slot, cur] : s.slots) {
     const Ballot promise = std::max(s.promised, cur.promised);

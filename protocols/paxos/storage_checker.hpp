@@ -10,8 +10,12 @@
 // never changes or disappears; the proposer's round, the write count and the applied index never
 // go back.
 //
-// Cost: one walk over the slots and the chosen log per call. Snapshot entries are copied only
-// when they changed, so a call costs comparisons, not allocations.
+// Cost: the scalar checks run on every call; the walks over the slots and the chosen log run on
+// every call while the state is small (at most kSmallState entries), and on every
+// kWalkEvery-th call beyond that — otherwise a long run would spend nearly all its time here
+// (a walk per step is quadratic in the run's length). A change is still caught at the next walk,
+// compared with the state at the previous walk; what can be missed is a change undone before the
+// next walk. Snapshot entries are copied only when they changed.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +34,16 @@ class StorageChecker {
   void check(const Storage& s, const Learner& learner, std::vector<std::string>& lines);
 
  private:
-  void check_slots(const Storage& s, std::vector<std::string>& lines);
+  static constexpr size_t kSmallState = 512;
+  static constexpr uint64_t kWalkEvery = 32;
+
+  void check_slots(const Storage& s, Ballot promised_at_walk, std::vector<std::string>& lines);
   void check_chosen(const Storage& s, const Learner& learner, std::vector<std::string>& lines);
 
   bool valid_ = false;
+  uint64_t calls_ = 0;
   Ballot promised_ = kNoBallot;
+  Ballot promised_at_walk_ = kNoBallot;  // the global promise when the slots were last walked
   int64_t last_round_ = 0;
   uint64_t writes_ = 0;
   int64_t applied_ = 0;
