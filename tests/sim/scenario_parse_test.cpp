@@ -68,7 +68,7 @@ TEST(ScenarioGood, MinimalGetsEveryDefault) {
   EXPECT_EQ(w.stop_ns, 10 * kS);  // the duration
 
   EXPECT_TRUE(s.faults.empty());
-  EXPECT_EQ(s.report.formats, (std::vector<std::string>{"text", "json"}));
+  EXPECT_EQ(s.report.formats, (std::vector<std::string>{"text", "json", "html"}));
   EXPECT_EQ(s.report.out_dir, "out/minimal");
 }
 
