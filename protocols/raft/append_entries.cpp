@@ -30,6 +30,7 @@ void RaftNode::on_append_entries(Address from, const AppendEntries& m, Outbox& o
   }
   step_down(m.term, from, out);  // persists a newer term; a candidate yields (§5.2)
   reset_election_timer();        // the leader of our term is alive
+  leader_contact_at_ = now_;     // and its lease (pre_vote.cpp, check_quorum.cpp) starts again
   if (m.pipelined && m.prev_log_index > log_.last_index() && held_.size() < kMaxInflightAppends) {
     held_.try_emplace(m.prev_log_index, m);  // ahead of a predecessor still on its way
     return;

@@ -8,10 +8,21 @@
 
 namespace synod::raft {
 
+// §5.2: a follower (or a candidate whose election was split) heard from no leader and granted no
+// vote for a whole election timeout. With pre-vote, it first asks whether it could win.
+void RaftNode::on_election_timeout(Outbox& out) {
+  if (config_.pre_vote) {
+    start_pre_vote(out);
+  } else {
+    start_election(out);
+  }
+}
+
 void RaftNode::start_election(Outbox& out) {
   // §5.2: increment the term, vote for ourselves, reset the election timer, ask everyone else.
   // The new term and our own vote are persisted before any RequestVote leaves, so after a crash
   // we can neither reuse the term nor vote for someone else in it.
+  pre_candidate_ = false;
   persist_term_and_vote(term() + 1, id_);
   leader_hint_ = kNoNode;
   held_.clear();
@@ -40,6 +51,23 @@ void RaftNode::start_election(Outbox& out) {
 }
 
 void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) {
+  if (m.pre_vote) {
+    on_pre_vote(from, m, out);
+    return;
+  }
+  // Check-quorum's other half (etcd/raft): while we heard from a leader of our term within the
+  // minimum election timeout (or are that leader), a higher-term candidate is ignored: the leader
+  // may well still be serving a majority, and the candidate is most likely a node rejoining from
+  // a partition. We neither adopt its term nor vote. Our refusal carries our (lower) term, which
+  // the candidate discards as stale. If the leader is really gone, the lease runs out before our
+  // own election timer does, and the candidate's retry is heard.
+  if (config_.check_quorum && m.term > term() && is_in_leader_lease()) {
+    auto reply = std::make_shared<RequestVoteReply>();
+    reply->term = term();
+    reply->vote_granted = false;
+    out.send(from, std::move(reply));
+    return;
+  }
   if (m.term > term()) step_down(m.term, kNoNode, out);
   // Figure 2, RequestVote receiver: refuse a stale term; otherwise grant if we have not voted for
   // someone else in this term and the candidate's log is at least as up-to-date as ours (§5.4.1),
@@ -50,7 +78,8 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
       m.term == term() && free_to_vote && log_.is_up_to_date(m.last_log_term, m.last_log_index);
   if (grant) {
     if (voted_for != from) persist_term_and_vote(term(), from);  // on disk before the reply
-    reset_election_timer();  // §5.2: granting a vote defers our own candidacy
+    reset_election_timer();  // §5.2: granting a vote defers our own candidacy...
+    pre_candidate_ = false;  // ...and ends a pre-vote round we were running
   }
   auto reply = std::make_shared<RequestVoteReply>();
   reply->term = term();
@@ -59,6 +88,10 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
 }
 
 void RaftNode::on_request_vote_reply(Address from, const RequestVoteReply& m, Outbox& out) {
+  if (m.pre_vote) {
+    on_pre_vote_reply(from, m, out);
+    return;
+  }
   if (m.term > term()) {
     step_down(m.term, kNoNode, out);
     return;
@@ -82,6 +115,7 @@ void RaftNode::become_leader(Outbox& out) {
   // We do not know where each follower's log diverges, so every follower starts probing.
   Progress initial;
   initial.next_index = log_.last_index() + 1;
+  initial.heard_at = now_;  // check-quorum: every follower gets a whole window to answer
   progress_.assign(static_cast<size_t>(cluster_size_), initial);
   // §8: a no-op of our term, so entries of earlier terms get committed as soon as it is
   // (Figure 8), and so reads through the log see every write committed before our election.

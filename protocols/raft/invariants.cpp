@@ -27,6 +27,7 @@ std::vector<std::string> RaftNode::check_invariants() {
   checked_.commit_term = commit_in_log ? log_.term_at(commit_index_) : 0;
   checked_.last_applied = last_applied_;
   checked_.writes = storage_->writes;
+  checked_.quorum_step_downs = quorum_step_downs_;
   checked_.match_index.clear();
   for (const Progress& p : progress_) checked_.match_index.push_back(p.match_index);
   return v;
@@ -70,6 +71,19 @@ void RaftNode::check_state(std::vector<std::string>& v) {
   if (role_ == Role::Candidate && votes_granted_ >= majority()) {
     flag(v, fmt::format("candidate holds {} votes of {} and is not leader", votes_granted_,
                         cluster_size_));
+  }
+  // A pre-candidate is a follower that knows no leader (it timed out on it), and goes on to a
+  // real election the moment it holds a majority of pre-votes.
+  if (pre_candidate_) {
+    if (!config_.pre_vote) flag(v, "pre-vote round with pre_vote off");
+    if (role_ != Role::Follower) flag(v, fmt::format("pre-candidate is a {}", role_name(role_)));
+    if (leader_hint_ != kNoNode) {
+      flag(v, fmt::format("pre-candidate names n{} as leader", leader_hint_));
+    }
+    if (votes_granted_ >= majority()) {
+      flag(v, fmt::format("pre-candidate holds {} pre-votes of {} and is not a candidate",
+                          votes_granted_, cluster_size_));
+    }
   }
   if (role_ != Role::Follower && !held_.empty()) {
     flag(v, fmt::format("{} holds {} AppendEntries", role_name(role_), held_.size()));
@@ -153,9 +167,20 @@ void RaftNode::check_deltas(std::vector<std::string>& v) {
   if (storage_->writes < was.writes) {
     flag(v, fmt::format("storage write count went back {} -> {}", was.writes, storage_->writes));
   }
-  // Without check-quorum, a leader leaves office only on seeing a higher term (§5.1).
-  if (was.role == Role::Leader && term() == was.term && role_ != Role::Leader) {
+  // A leader leaves office only on seeing a higher term (§5.1), or by check-quorum.
+  if (was.role == Role::Leader && term() == was.term && role_ != Role::Leader &&
+      quorum_step_downs_ == was.quorum_step_downs) {
     flag(v, fmt::format("leader became {} within its term", role_name(role_)));
+  }
+  if (quorum_step_downs_ != was.quorum_step_downs && !config_.check_quorum) {
+    flag(v, "check-quorum step-down with check_quorum off");
+  }
+  // Pre-vote never persists anything: a round starts on a timer that writes nothing, and every
+  // step that would write (a real vote, a leader's entries, a newer term) ends the round first.
+  // Together with the check in on_pre_vote, a pre-vote changes no one's term or vote.
+  if (pre_candidate_ && storage_->writes != was.writes) {
+    flag(v, fmt::format("pre-candidate wrote storage ({} -> {} writes; term {} -> {})", was.writes,
+                        storage_->writes, was.term, term()));
   }
   if (was.role == Role::Leader && role_ == Role::Leader && term() == was.term &&
       was.match_index.size() == progress_.size()) {

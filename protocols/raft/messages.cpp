@@ -5,12 +5,13 @@
 namespace synod::raft {
 
 std::string RequestVote::describe() const {
-  return fmt::format("RequestVote t={} cand=n{} last={}/{}", term, candidate, last_log_index,
-                     last_log_term);
+  return fmt::format("{} t={} cand=n{} last={}/{}", pre_vote ? "PreVote" : "RequestVote", term,
+                     candidate, last_log_index, last_log_term);
 }
 
 std::string RequestVoteReply::describe() const {
-  return fmt::format("RequestVoteReply t={} {}", term, vote_granted ? "granted" : "refused");
+  return fmt::format("{} t={} {}", pre_vote ? "PreVoteReply" : "RequestVoteReply", term,
+                     vote_granted ? "granted" : "refused");
 }
 
 size_t AppendEntries::size_bytes() const {

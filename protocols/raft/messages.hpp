@@ -12,6 +12,8 @@
 //     prevLogIndex failed and what the follower holds there, so the leader can skip a whole term
 //     per round trip instead of one entry (the optimization at the end of §5.3), and can tell a
 //     stale rejection from a current one.
+//   - RequestVote::pre_vote / RequestVoteReply::pre_vote: the pre-vote round of dissertation §9.6
+//     travels in the same messages, flagged (see pre_vote.cpp for which term each one carries).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,8 @@
 
 namespace synod::raft {
 
-// Sent by candidates to gather votes (§5.2).
+// Sent by candidates to gather votes (§5.2), and by pre-candidates to ask whether they would get
+// them (dissertation §9.6).
 class RequestVote final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::RaftRequestVote; }
@@ -35,6 +38,9 @@ class RequestVote final : public Message {
   NodeId candidate = kNoNode;
   int64_t last_log_index = 0;
   int64_t last_log_term = 0;
+  // A pre-vote: `term` is the term the sender would stand in (its own + 1), and nothing the
+  // receiver persists may change because of it.
+  bool pre_vote = false;
 };
 
 class RequestVoteReply final : public Message {
@@ -44,8 +50,11 @@ class RequestVoteReply final : public Message {
   size_t size_bytes() const override { return 24; }
   std::string describe() const override;
 
-  int64_t term = 0;  // the voter's current term, for the candidate to update itself
+  // The voter's current term, for the candidate to update itself; except for a granted pre-vote,
+  // which carries the term it was granted for (the voter's term is lower and says nothing new).
+  int64_t term = 0;
   bool vote_granted = false;
+  bool pre_vote = false;  // answers a pre-vote
 };
 
 // Sent by the leader to replicate entries (§5.3); with no entries it is a heartbeat (§5.2).

@@ -76,6 +76,10 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
     // §5.2: leaders send periodic heartbeats to keep their authority; each heartbeat is also when
     // we notice and retry what a lossy network dropped.
     if (now < heartbeat_deadline_) return;
+    if (config_.check_quorum) {
+      check_quorum(out);
+      if (role_ != Role::Leader) return;
+    }
     heartbeat_deadline_ = now + config_.heartbeat_interval;
     for (NodeId peer = 0; peer < cluster_size_; ++peer) {
       if (peer != id_) heartbeat(peer, out);
@@ -83,7 +87,7 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
     return;
   }
   // §5.2: no word from a leader and no vote granted for a whole election timeout.
-  if (now >= election_deadline_) start_election(out);
+  if (now >= election_deadline_) on_election_timeout(out);
 }
 
 Nanos RaftNode::next_timer() const {
@@ -91,15 +95,19 @@ Nanos RaftNode::next_timer() const {
 }
 
 std::string RaftNode::describe() const {
-  return fmt::format("n{} {} t={} last={} commit={}", id_, role_name(role_), term(),
-                     log_.last_index(), commit_index_);
+  return fmt::format("n{} {} t={} last={} commit={}", id_,
+                     pre_candidate_ ? "pre-candidate" : role_name(role_), term(), log_.last_index(),
+                     commit_index_);
 }
 
 // Figure 2, "All Servers": a message with a higher term makes us a follower of that term; §5.2:
 // a candidate (or, impossibly, a second leader) that hears from a leader of its own term steps
-// down too. `leader` is the sender when it is that term's leader, else kNoNode.
+// down too. `leader` is the sender when it is that term's leader, else kNoNode. Check-quorum
+// also calls it, with our own term and no leader. Either way a pre-vote round is over: there is a
+// leader of our term to follow, or a newer term to stand in.
 void RaftNode::step_down(int64_t term, NodeId leader, Outbox& out) {
   assert(term >= this->term());
+  pre_candidate_ = false;
   if (term > this->term()) {
     persist_term_and_vote(term, kNoNode);
     held_.clear();  // held AppendEntries belong to the old term's leader

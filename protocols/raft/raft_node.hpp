@@ -11,13 +11,14 @@
 // promptly and reads through the log are linearizable; fast backup of nextIndex (end of §5.3);
 // client sessions with (client, seq) deduplication inside the KvStore (dissertation §6.3);
 // pipelined replication with a bounded window per follower, and followers that hold a batch
-// which overtook its predecessor in the network instead of rejecting it. Not yet: pre-vote,
-// check-quorum, ReadIndex/lease reads, snapshots, membership change.
+// which overtook its predecessor in the network instead of rejecting it; pre-vote (dissertation
+// §9.6) and check-quorum (as etcd/raft has them). Not yet: ReadIndex/lease reads, snapshots,
+// membership change.
 //
 // Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
-// split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp,
-// replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp (commitment and
-// apply), client.cpp, invariants.cpp.
+// split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp, pre_vote.cpp,
+// check_quorum.cpp, replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp
+// (commitment and apply), client.cpp, invariants.cpp.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +47,20 @@ struct Config {
   // leader presumes it lost and resends (replication.cpp).
   Nanos heartbeat_interval = 50 * kNanosPerMilli;
   int max_entries_per_append = 64;  // flow control: entries per AppendEntries
+  // Dissertation §9.6: an election timeout first asks, without touching the term or the vote,
+  // whether a majority would vote for us in term + 1; only then is there a real election. Peers
+  // that heard from a leader less than election_timeout_min ago say no (leader stickiness), so a
+  // node rejoining from a partition does not depose a healthy leader. See pre_vote.cpp.
+  bool pre_vote = true;
+  // etcd/raft's CheckQuorum: a leader that heard from no majority within election_timeout_min
+  // steps down, and followers that heard from their leader within election_timeout_min ignore
+  // RequestVote for a higher term (the leader could still be serving). See check_quorum.cpp.
+  bool check_quorum = true;
 };
 
+// A pre-candidate (pre-vote round running) is a follower in every respect that matters to others:
+// its term and vote are those of a follower and it still obeys any leader of its term. So it is
+// not a Role of its own; RaftNode::is_pre_candidate() tells it apart.
 enum class Role { Follower, Candidate, Leader };
 const char* role_name(Role r);  // "follower" | "candidate" | "leader"
 
@@ -60,9 +73,11 @@ class RaftNode final : public ProtocolNode {
   void on_timer(Nanos now, Outbox& out) override;
   Nanos next_timer() const override;
   std::vector<std::string> check_invariants() override;
-  std::string describe() const override;  // "n2 leader t=4 last=120 commit=118"
+  // "n2 leader t=4 last=120 commit=118"; a pre-candidate shows as "pre-candidate".
+  std::string describe() const override;
 
   Role role() const { return role_; }
+  bool is_pre_candidate() const { return pre_candidate_; }
   int64_t term() const { return storage_->current_term; }
   int64_t commit_index() const { return commit_index_; }
   int64_t last_applied() const { return last_applied_; }
@@ -84,6 +99,9 @@ class RaftNode final : public ProtocolNode {
       Nanos sent_at;
     };
     std::deque<Batch> inflight;  // pipelining: unacknowledged batches, in index order
+    // Check-quorum: when this follower last answered an AppendEntries of our term (or when we
+    // were elected, which gives every follower a full window to answer).
+    Nanos heard_at = 0;
   };
   // Unacknowledged AppendEntries per follower while pipelining. Enough to keep a link busy; when
   // it is full, new entries wait for the next reply and then travel together in one batch.
@@ -98,10 +116,21 @@ class RaftNode final : public ProtocolNode {
   int majority() const { return cluster_size_ / 2 + 1; }
 
   // election.cpp (§5.2, §5.4.1)
+  void on_election_timeout(Outbox& out);
   void start_election(Outbox& out);
   void become_leader(Outbox& out);
   void on_request_vote(Address from, const RequestVote& m, Outbox& out);
   void on_request_vote_reply(Address from, const RequestVoteReply& m, Outbox& out);
+
+  // pre_vote.cpp (dissertation §9.6, etcd/raft's PreVote)
+  void start_pre_vote(Outbox& out);
+  void on_pre_vote(Address from, const RequestVote& m, Outbox& out);
+  void on_pre_vote_reply(Address from, const RequestVoteReply& m, Outbox& out);
+
+  // check_quorum.cpp (etcd/raft's CheckQuorum) and the leader lease both features rely on
+  bool is_in_leader_lease() const;
+  bool has_quorum_contact() const;
+  void check_quorum(Outbox& out);
 
   // replication.cpp (§5.3)
   int64_t send_append(NodeId peer, int64_t first, int64_t max_entries, Outbox& out,
@@ -153,8 +182,15 @@ class RaftNode final : public ProtocolNode {
   Nanos election_deadline_ = kNever;   // followers and candidates
   Nanos heartbeat_deadline_ = kNever;  // leaders
 
-  std::vector<bool> votes_;  // candidate: votes_[n] = n granted us its vote this term
+  // Candidate: votes_[n] = n granted us its vote this term. Pre-candidate: n granted us a
+  // pre-vote for term + 1.
+  std::vector<bool> votes_;
   int votes_granted_ = 0;
+  bool pre_candidate_ = false;  // a follower running a pre-vote round (pre_vote.cpp)
+  // When we last heard from the leader of our term (leader_hint_, while it is not kNoNode); the
+  // leader lease of pre-vote and check-quorum runs election_timeout_min from here.
+  Nanos leader_contact_at_ = 0;
+  uint64_t quorum_step_downs_ = 0;  // check-quorum step-downs, for the delta checks
 
   std::vector<Progress> progress_;      // leader: per node (our own entry unused)
   std::vector<int64_t> match_scratch_;  // leader: reused by the commit computation
@@ -171,6 +207,7 @@ class RaftNode final : public ProtocolNode {
     int64_t commit_term = 0;
     int64_t last_applied = 0;
     uint64_t writes = 0;
+    uint64_t quorum_step_downs = 0;
     std::vector<int64_t> match_index;
   };
   Snapshot checked_;

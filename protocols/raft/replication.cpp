@@ -87,6 +87,8 @@ void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m
     return;
   }
   if (role_ != Role::Leader || m.term != term()) return;  // answers an earlier term's message
+  // Any answer of our term, even a rejection, shows the follower still takes us as its leader.
+  progress_[static_cast<size_t>(from)].heard_at = now_;
   if (!m.success) {
     on_rejected_append(from, m, out);
     return;

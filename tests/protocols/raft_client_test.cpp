@@ -27,13 +27,19 @@ TEST(RaftClient, FollowerRedirectsWithLeaderHint) {
   EXPECT_TRUE(n.storage.log.empty());
 }
 
+// A candidate, or with pre-vote a pre-candidate, timed out on its leader and names none.
 TEST(RaftClient, CandidateRedirectsWithoutAHint) {
-  TestNode n(1, 3);
-  n.fire_timer();
-  const auto* r =
-      sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))), kClient);
-  EXPECT_EQ(r->result.status, ReplyStatus::NotLeader);
-  EXPECT_EQ(r->leader_hint, kNoNode);
+  for (const Config& config : {plain_raft(), Config{}}) {
+    TestNode n(1, 3, {}, config);
+    n.deliver(0, append_entries(1, 0, 0, 0, {}, 0));
+    n.fire_timer();
+    EXPECT_EQ(n->role() == Role::Candidate, !config.pre_vote);
+    EXPECT_EQ(n->is_pre_candidate(), config.pre_vote);
+    const auto* r =
+        sent_to<ClientReply>(n.deliver(kClient, client_request(cmd(1, 1, OpType::Read))), kClient);
+    EXPECT_EQ(r->result.status, ReplyStatus::NotLeader);
+    EXPECT_EQ(r->leader_hint, kNoNode);
+  }
 }
 
 // §8: reads go through the log, so the answer waits for commitment and reflects every write

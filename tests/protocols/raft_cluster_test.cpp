@@ -8,7 +8,10 @@
 //   - Log Matching (§5.3): same index and term means identical prefixes (every few steps);
 //   - each node's own check_invariants();
 //   - client answers equal what a reference KvStore gives for the one applied order.
-// Then a liveness phase with the faults healed must make progress and converge.
+// Then a liveness phase with the faults healed must make progress and converge, and the healed
+// cluster must settle: one leader that everyone follows, and no more elections once it has.
+// Most seeds run with pre-vote and check-quorum on (the default); every eighth seed runs plain
+// Raft, and two in eight have only one of the two (see flags_for_seed).
 // A failure prints the seed and the last steps of the run.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -46,6 +49,16 @@ Faults all_faults(Rng& rng) {
   return f;
 }
 
+// Pre-vote and check-quorum per seed: mostly both on, as configured by default, with plain Raft
+// and each one alone kept in the mix. Derived from the seed, not drawn from the run's generator,
+// so the rest of a seed's run does not depend on it.
+Config flags_for_seed(uint64_t seed) {
+  Config c;
+  c.pre_vote = seed % 8 != 0 && seed % 8 != 6;
+  c.check_quorum = seed % 8 != 0 && seed % 8 != 4;
+  return c;
+}
+
 class Cluster {
  public:
   // max_entries 0 picks one of 1, 2, 8, 64 from the seed (small ones make catch-up take many
@@ -53,6 +66,7 @@ class Cluster {
   Cluster(int n, uint64_t seed, int n_clients, bool faults, int max_entries = 0)
       : n_(n),
         seed_(seed),
+        flags_(flags_for_seed(seed)),
         rng_(Rng::stream(seed, "raft-cluster-test")),
         storages_(static_cast<size_t>(n)),
         nodes_(static_cast<size_t>(n)),
@@ -108,16 +122,45 @@ class Cluster {
 
   std::string summary() const {
     return fmt::format(
-        "seed={} n={} max_entries={} steps={} ops={} applied={} leaders={} crashes={} "
-        "partitions={} truncations={} messages={} appends={} entries_sent={} rejections={}",
-        seed_, n_, max_entries_, steps_, ops_done(), applied_.size(), leader_of_term_.size(),
-        crashes_, partitions_, truncations_, order_, sent(MsgKind::RaftAppendEntries),
-        entries_sent_, rejections_);
+        "seed={} n={} pre_vote={} check_quorum={} max_entries={} steps={} ops={} applied={} "
+        "leaders={} elections={} crashes={} partitions={} truncations={} messages={} appends={} "
+        "entries_sent={} rejections={}",
+        seed_, n_, flags_.pre_vote, flags_.check_quorum, max_entries_, steps_, ops_done(),
+        applied_.size(), leader_of_term_.size(), elections_, crashes_, partitions_, truncations_,
+        order_, sent(MsgKind::RaftAppendEntries), entries_sent_, rejections_);
   }
   std::string trace() const {
     std::string s;
     for (const auto& line : trace_) s += line + "\n";
     return s;
+  }
+
+  int elections() const { return elections_; }  // ElectionStart events so far
+  const Config& flags() const { return flags_; }
+
+  // Liveness once healed: exactly one leader, of the highest term, that every other node follows
+  // in that term.
+  void expect_settled() {
+    NodeId leader = kNoNode;
+    for (NodeId i = 0; i < n_; ++i) {
+      if (nodes_[static_cast<size_t>(i)]->role() == Role::Leader) {
+        EXPECT_EQ(leader, kNoNode) << "a second leader: n" << i;
+        leader = i;
+      }
+    }
+    if (leader == kNoNode) {
+      fail("no leader after healing");
+      return;
+    }
+    const RaftNode& l = *nodes_[static_cast<size_t>(leader)];
+    for (NodeId i = 0; i < n_; ++i) {
+      const RaftNode& node = *nodes_[static_cast<size_t>(i)];
+      EXPECT_EQ(node.term(), l.term()) << node.describe();
+      if (i != leader) {
+        EXPECT_EQ(node.leader_hint(), leader) << node.describe();
+      }
+    }
+    if (::testing::Test::HasFailure()) fail("did not settle on one leader");
   }
 
   // After a quiet period every node must hold the same commit index and state machine.
@@ -325,7 +368,7 @@ class Cluster {
   void restart(NodeId i) {
     const auto k = static_cast<size_t>(i);
     ++incarnation_[k];
-    Config config;
+    Config config = flags_;
     config.max_entries_per_append = max_entries_;  // small ones make catch-up take many rounds
     nodes_[k] = std::make_unique<RaftNode>(
         i, n_, config, &storages_[k], Rng::stream(seed_, "raft-node", k * 1000 + incarnation_[k]));
@@ -380,6 +423,7 @@ class Cluster {
   // --- checks ------------------------------------------------------------------------------
 
   void observe(NodeId i, const ProtocolEvent& e) {
+    if (e.type == EventType::ElectionStart) ++elections_;
     if (e.type == EventType::Role && e.role == "leader") on_new_leader(i, e.term);
     if (e.type == EventType::Apply) on_apply(i, e);
   }
@@ -454,12 +498,14 @@ class Cluster {
 
   const int n_;
   const uint64_t seed_;
+  const Config flags_;  // pre_vote and check_quorum for this seed
   Rng rng_;
   Nanos now_ = 0;
   uint64_t steps_ = 0;
   int crashes_ = 0;
   int partitions_ = 0;
   int truncations_ = 0;
+  int elections_ = 0;
   uint64_t order_ = 0;
   std::array<int64_t, static_cast<size_t>(MsgKind::kCount)> sent_{};
   int64_t entries_sent_ = 0;
@@ -494,10 +540,19 @@ void run_seed(int n, uint64_t seed) {
   if (cluster.failed()) return;
   const int64_t before = cluster.ops_done();
   cluster.heal();
-  cluster.run_until(7 * kNanosPerSecond);  // liveness phase: healed, must make progress
+  // Liveness: a healed cluster serves clients again within a couple of election rounds (leases
+  // run out, a pre-vote round, the election, the no-op) ...
+  cluster.run_until(6 * kNanosPerSecond);
+  EXPECT_GT(cluster.ops_done(), before) << "no progress within 1s of healing";
+  cluster.run_until(7 * kNanosPerSecond);  // ... and keeps making progress
   EXPECT_GE(cluster.ops_done() - before, 4 * 5) << "too little progress after healing";
+  cluster.expect_settled();
+  // Once settled, a fault-free cluster holds no more elections (leader stability).
+  const int elections = cluster.elections();
   cluster.stop_clients();
   cluster.run_until(8 * kNanosPerSecond);  // quiet: everyone catches up
+  EXPECT_EQ(cluster.elections(), elections) << "an election in a healed, settled cluster";
+  cluster.expect_settled();
   cluster.expect_converged();
   if (std::getenv("RAFT_VERBOSE")) fmt::print(stderr, "{}\n", cluster.summary());
 }

@@ -1,4 +1,6 @@
 // Leader election (Raft §5.2) and the election restriction (§5.4.1), one node driven by hand.
+// Tests where an election timeout must start a real election at once run plain Raft (no pre-vote,
+// no check-quorum); raft_pre_vote_test.cpp covers what the two change.
 #include <gtest/gtest.h>
 
 #include "tests/protocols/raft_test_util.hpp"
@@ -12,7 +14,7 @@ using namespace testing;  // NOLINT: the fixtures of this suite
 // [election_timeout_min, election_timeout_max].
 TEST(RaftElection, FollowerTimesOutWithinTheRandomizedRangeAndStandsForElection) {
   for (NodeId id = 0; id < 3; ++id) {
-    TestNode n(id, 3);
+    TestNode n(id, 3, {}, plain_raft());
     EXPECT_EQ(n->role(), Role::Follower);
     EXPECT_EQ(count_events(n.out, EventType::Role), 1);  // start announces "follower"
     const Nanos deadline = n->next_timer();
@@ -37,7 +39,7 @@ TEST(RaftElection, TimeoutsDifferAcrossNodes) {
 // §5.2: a candidate with votes from a majority becomes leader; Figure 2: it then sends
 // AppendEntries to every other server. §8: its first entry is a no-op of its term.
 TEST(RaftElection, MajorityOfVotesMakesALeaderThatAppendsANoop) {
-  TestNode n(0, 5, storage_with(2, {1, 2}));
+  TestNode n(0, 5, storage_with(2, {1, 2}), plain_raft());
   n.fire_timer();
   n.deliver(1, vote_reply(3, true));
   EXPECT_EQ(n->role(), Role::Candidate);  // 2 of 5
@@ -135,7 +137,7 @@ TEST(RaftElection, VoteIsPersistedBeforeTheReplyAndSurvivesARestart) {
 
 // A candidate persists its own vote before asking: after a crash it cannot vote for a rival.
 TEST(RaftElection, CandidateVoteForItselfSurvivesARestart) {
-  TestNode n(0, 3);
+  TestNode n(0, 3, {}, plain_raft());
   n.fire_timer();
   n.restart();
   EXPECT_EQ(n->role(), Role::Follower);
@@ -144,7 +146,7 @@ TEST(RaftElection, CandidateVoteForItselfSurvivesARestart) {
 
 // §5.2: a candidate that receives AppendEntries from a leader of its own term steps down.
 TEST(RaftElection, CandidateStepsDownOnAppendEntriesOfItsTerm) {
-  TestNode n(0, 3);
+  TestNode n(0, 3, {}, plain_raft());
   n.fire_timer();
   ASSERT_EQ(n->role(), Role::Candidate);
   const Outbox& out = n.deliver(2, append_entries(1, 2, 0, 0, {}, 0));
@@ -169,7 +171,7 @@ TEST(RaftElection, HigherTermInAnyMessageTurnsALeaderIntoAFollower) {
 }
 
 TEST(RaftElection, CandidateIgnoresVotesFromAnEarlierTerm) {
-  TestNode n(0, 3);
+  TestNode n(0, 3, {}, plain_raft());
   n.fire_timer();
   n.fire_timer();  // split vote: a second election, term 2
   EXPECT_EQ(n->term(), 2);

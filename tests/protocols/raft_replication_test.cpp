@@ -225,8 +225,10 @@ TEST(RaftReplication, ProbesAreNeverHeldAndHeldBatchesDieWithTheTerm) {
       static_cast<const AppendEntries&>(*append_entries(1, 0, 4, 1, entries_with_terms({1}), 0)));
   held->pipelined = true;
   n.deliver(0, held);
-  n.deliver(2, request_vote(2, 2, 0, 0));  // a new term: the hold is emptied (checked by
-                                           // check_invariants() inside deliver)
+  n.now += n.config.election_timeout_min;  // the leader's lease runs out (check-quorum)...
+  n.deliver(2, request_vote(2, 2, 0, 0));  // ...so a new term is heard: the hold is emptied
+                                           // (checked by check_invariants() inside deliver)
+  ASSERT_EQ(n->term(), 2);
   // The term-1 leader's gap filler is refused, and nothing held is replayed.
   const Outbox& out = n.deliver(0, append_entries(1, 0, 0, 0, entries_with_terms({1, 1, 1, 1}), 0));
   EXPECT_EQ(sent<AppendEntriesReply>(out).size(), 1u);

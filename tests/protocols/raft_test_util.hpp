@@ -82,6 +82,34 @@ inline MessagePtr vote_reply(int64_t term, bool granted) {
   return m;
 }
 
+// Pre-vote (dissertation §9.6): `term` is the term the pre-candidate would stand in.
+inline MessagePtr pre_vote(int64_t term, NodeId cand, int64_t last_index, int64_t last_term) {
+  auto m = std::make_shared<RequestVote>();
+  m->pre_vote = true;
+  m->term = term;
+  m->candidate = cand;
+  m->last_log_index = last_index;
+  m->last_log_term = last_term;
+  return m;
+}
+
+inline MessagePtr pre_vote_reply(int64_t term, bool granted) {
+  auto m = std::make_shared<RequestVoteReply>();
+  m->pre_vote = true;
+  m->term = term;
+  m->vote_granted = granted;
+  return m;
+}
+
+// Raft as the paper has it: no pre-vote, no check-quorum. For tests of plain-Raft behaviour that
+// the two extensions would change (a timeout starting a real election at once, a higher-term
+// RequestVote always heard, a leader never stepping down in its own term).
+inline Config plain_raft(Config c = {}) {
+  c.pre_vote = false;
+  c.check_quorum = false;
+  return c;
+}
+
 inline MessagePtr append_entries(int64_t term, NodeId leader, int64_t prev, int64_t prev_term,
                                  std::vector<Entry> entries, int64_t commit) {
   auto m = std::make_shared<AppendEntries>();
@@ -172,9 +200,17 @@ struct TestNode {
     return out;
   }
 
-  // Times out, then collects votes from the lowest-numbered peers until it leads.
+  // Times out, then collects pre-votes (if on) and votes from the lowest-numbered peers until it
+  // leads.
   void elect() {
     fire_timer();
+    if (config.pre_vote && cluster_size > 1) {
+      ASSERT_TRUE(node->is_pre_candidate());
+      const int64_t term = node->term();
+      for (NodeId peer = 0; peer < cluster_size && node->role() != Role::Candidate; ++peer) {
+        if (peer != id) deliver(peer, pre_vote_reply(term + 1, true));
+      }
+    }
     ASSERT_EQ(node->role(), Role::Candidate);
     for (NodeId peer = 0; peer < cluster_size && node->role() != Role::Leader; ++peer) {
       if (peer != id) deliver(peer, vote_reply(node->term(), true));

@@ -5,9 +5,14 @@
 // review the diff before committing it.
 //
 // Script commands (one per "> " line; "#" lines are comments):
-//   cluster N [max_entries=K]   N fresh nodes, started (times in the output are ms)
+//   cluster N [max_entries=K] [pre_vote=on|off] [check_quorum=on|off]
+//                               N fresh nodes, started (times in the output are ms); pre-vote and
+//                               check-quorum are on unless turned off, as in Config
 //   campaign nI                 nI's election timer fires (time jumps to its deadline)
 //   heartbeat nI                leader nI's heartbeat timer fires
+//   run MS                      let MS milliseconds pass: every timer fires when due (the
+//                               earliest first) and what it sends is delivered at once, as by
+//                               stabilize; after each timer, the node's next deadline is shown
 //   deliver [nI...]             deliver what is in flight now (only to the listed nodes)
 //   stabilize                   deliver until nothing is in flight
 //   drop [nI...]                drop what is in flight (only to the listed nodes)
@@ -68,6 +73,8 @@ class Script {
       now_ = std::max(now_, n.next_timer());
       line(fmt::format("{} timer at {:.3f}ms", w[1], to_millis(now_)));
       step(id(w[1]), [&](Outbox& o) { n.on_timer(now_, o); });
+    } else if (c == "run") {
+      run_for(std::stoll(w[1]) * kNanosPerMilli);
     } else if (c == "deliver" || c == "drop" || c == "stabilize") {
       transfer(w);
     } else if (c == "propose") {
@@ -97,9 +104,17 @@ class Script {
 
   void cluster(const std::vector<std::string>& w) {
     const int n = std::stoi(w[1]);
+    config_ = Config{};
     for (size_t k = 2; k < w.size(); ++k) {
-      if (w[k].rfind("max_entries=", 0) == 0)
+      if (w[k].rfind("max_entries=", 0) == 0) {
         config_.max_entries_per_append = std::stoi(w[k].substr(12));
+      } else if (w[k] == "pre_vote=on" || w[k] == "pre_vote=off") {
+        config_.pre_vote = w[k] == "pre_vote=on";
+      } else if (w[k] == "check_quorum=on" || w[k] == "check_quorum=off") {
+        config_.check_quorum = w[k] == "check_quorum=on";
+      } else {
+        line("unknown cluster option " + w[k]);
+      }
     }
     storages_.assign(static_cast<size_t>(n), Storage{});
     nodes_.clear();
@@ -117,6 +132,28 @@ class Script {
     line(fmt::format("n{} start", i));
     step(i, [&](Outbox& o) { nodes_[k]->start(now_, o); });
     line(fmt::format("  election timer at {:.3f}ms", to_millis(nodes_[k]->next_timer())));
+  }
+
+  void run_for(Nanos duration) {
+    const Nanos end = now_ + duration;
+    for (;;) {
+      NodeId due = kNoNode;
+      for (NodeId i = 0; i < static_cast<NodeId>(nodes_.size()); ++i) {
+        const RaftNode* n = nodes_[static_cast<size_t>(i)].get();
+        if (n && n->next_timer() <= end &&
+            (due == kNoNode || n->next_timer() < nodes_[static_cast<size_t>(due)]->next_timer())) {
+          due = i;
+        }
+      }
+      if (due == kNoNode) break;
+      RaftNode& n = *nodes_[static_cast<size_t>(due)];
+      now_ = std::max(now_, n.next_timer());
+      line(fmt::format("n{} timer at {:.3f}ms", due, to_millis(now_)));
+      step(due, [&](Outbox& o) { n.on_timer(now_, o); });
+      line(fmt::format("  next timer at {:.3f}ms", to_millis(n.next_timer())));
+      transfer({"stabilize"});
+    }
+    now_ = end;
   }
 
   void transfer(const std::vector<std::string>& w) {
@@ -250,6 +287,16 @@ TEST(RaftTranscript, Figure8) { check_transcript("raft_figure8.txt"); }
 // §5.3, §6.3 of the dissertation: a partitioned leader's uncommitted entries are cut when it
 // rejoins, and its pending client hears NotLeader.
 TEST(RaftTranscript, PartitionedLeader) { check_transcript("raft_partition.txt"); }
+
+// Dissertation §9.6: a follower partitioned away and rejoining with pre-vote keeps its term and
+// does not depose the leader; the same story without pre-vote, where it does.
+TEST(RaftPreVoteTranscript, PartitionedFollowerRejoins) { check_transcript("raft_pre_vote.txt"); }
+
+// etcd's CheckQuorum: a leader cut off from the majority steps down by itself within an election
+// timeout and answers its pending client NotLeader; a majority elects a new leader meanwhile.
+TEST(RaftCheckQuorumTranscript, IsolatedLeaderStepsDown) {
+  check_transcript("raft_check_quorum.txt");
+}
 
 }  // namespace
 }  // namespace synod::raft
