@@ -17,6 +17,8 @@ class RaftFactory final : public ProtocolFactory {
     config_.election_timeout_max = s.protocol.election_timeout_max_ns;
     config_.heartbeat_interval = s.protocol.heartbeat_ns;
     config_.max_entries_per_append = s.protocol.max_entries_per_append;
+    config_.pre_vote = s.protocol.pre_vote;
+    config_.check_quorum = s.protocol.check_quorum;
   }
   std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
     return std::make_unique<raft::RaftNode>(id, n_, config_, &storage_[id], rng);
