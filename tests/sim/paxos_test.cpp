@@ -65,12 +65,7 @@ INSTANTIATE_TEST_SUITE_P(Foundation, PaxosSweep,
                          ::testing::Values("raft-leader-crash", "raft-minority-partition",
                                            "raft-majority-partition", "raft-lossy-network",
                                            "raft-full-restart", "raft-random-faults"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+                         ScenarioParamName());
 
 }  // namespace
 }  // namespace synod::test

@@ -66,4 +66,15 @@ inline std::string synod_run(const std::string& scenario, uint64_t seed,
          scenario + ".yaml --quiet --seed " + std::to_string(seed) + " --out " + out.string();
 }
 
+// A gtest parameter name from a scenario name ("raft-basic" → "raft_basic").
+struct ScenarioParamName {
+  template <class Info>
+  std::string operator()(const Info& info) const {
+    std::string n = info.param;
+    for (char& ch : n)
+      if (ch == '-') ch = '_';
+    return n;
+  }
+};
+
 }  // namespace synod::test

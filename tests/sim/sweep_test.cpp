@@ -106,12 +106,7 @@ INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
                                            "raft-minority-partition", "raft-majority-partition",
                                            "raft-lossy-network", "raft-full-restart",
                                            "raft-random-faults", "raft-regions"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+                         ScenarioParamName());
 
 }  // namespace
 }  // namespace synod::test
