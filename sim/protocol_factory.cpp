@@ -10,6 +10,13 @@ namespace synod::sim {
 
 namespace {
 
+template <class Storage>
+uint64_t total_writes(const std::vector<Storage>& storage) {
+  uint64_t w = 0;
+  for (const auto& s : storage) w += s.writes;
+  return w;
+}
+
 class RaftFactory final : public ProtocolFactory {
  public:
   explicit RaftFactory(const Scenario& s) : n_(s.node_count()), storage_(s.node_count()) {
@@ -23,11 +30,7 @@ class RaftFactory final : public ProtocolFactory {
   std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
     return std::make_unique<raft::RaftNode>(id, n_, config_, &storage_[id], rng);
   }
-  uint64_t storage_writes() const override {
-    uint64_t w = 0;
-    for (const auto& s : storage_) w += s.writes;
-    return w;
-  }
+  uint64_t storage_writes() const override { return total_writes(storage_); }
 
  private:
   int n_;
@@ -50,11 +53,7 @@ class PaxosFactory final : public ProtocolFactory {
   std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
     return std::make_unique<Node>(id, n_, config_, &storage_[id], rng);
   }
-  uint64_t storage_writes() const override {
-    uint64_t w = 0;
-    for (const auto& s : storage_) w += s.writes;
-    return w;
-  }
+  uint64_t storage_writes() const override { return total_writes(storage_); }
 
  private:
   int n_;
