@@ -123,9 +123,11 @@ struct Stat {
   double min() const { return values.empty() ? 0 : *std::min_element(values.begin(), values.end()); }
   double max() const { return values.empty() ? 0 : *std::max_element(values.begin(), values.end()); }
   ojson json() const {
+    if (values.empty()) return nullptr;
     return {{"mean", std::round(mean() * 1e6) / 1e6}, {"min", min()}, {"max", max()}};
   }
   std::string text(int precision) const {
+    if (values.empty()) return "—";
     return fmt::format("{:.{}f} [{:.{}f}..{:.{}f}]", mean(), precision, min(), precision, max(),
                        precision);
   }
@@ -133,7 +135,8 @@ struct Stat {
 
 // The metrics of one run, from its report.json.
 struct RunMetrics {
-  double throughput = 0, p50 = 0, p99 = 0, longest_gap = 0, worst_recovery = 0, msgs_per_ok = 0;
+  double throughput = 0, p50 = 0, p99 = 0, longest_gap = 0, msgs_per_ok = 0;
+  double worst_recovery = -1;  // -1: no fault hit anything (nothing to recover from)
   double elections = 0, leaders = 0, violations = 0, lost = 0;
   std::string verdict;
   bool promised = true;  // the protocol promises linearizability
@@ -227,7 +230,7 @@ CompareResult run_compare(const Scenario& scenario, const CompareOptions& o) {
       p50.add(m.p50);
       p99.add(m.p99);
       gap.add(m.longest_gap);
-      rec.add(m.worst_recovery);
+      if (m.worst_recovery >= 0) rec.add(m.worst_recovery);
       mpo.add(m.msgs_per_ok);
       el.add(m.elections);
       lead.add(m.leaders);
