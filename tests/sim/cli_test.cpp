@@ -67,3 +67,31 @@ TEST(Cli, OutputPathThatIsAFileIsRefused) {
 
 }  // namespace
 }  // namespace synod::test
+
+namespace synod::test {
+namespace {
+
+// `synod check` as a user runs it on a history from elsewhere, and on one synod wrote.
+TEST(CliCheck, ExitCodesFollowTheVerdict) {
+  const std::string data = std::string(SYNOD_SOURCE_DIR) + "/tests/analysis/data/";
+  const std::string check = std::string(SYNOD_BINARY) + " check --model register ";
+  CommandResult stale = run_command(check + data + "stale_read.jsonl");
+  EXPECT_EQ(stale.exit_code, 1) << stale.output;
+  EXPECT_NE(stale.output.find("NOT linearizable"), std::string::npos) << stale.output;
+  EXPECT_EQ(run_command(check + "--format jepsen " + data + "stale_read.edn").exit_code, 1);
+  EXPECT_EQ(run_command(check + data + "healthy_two_keys.jsonl").exit_code, 0);
+  CommandResult bad = run_command(check + data + "malformed.jsonl");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("malformed.jsonl:"), std::string::npos) << bad.output;
+  EXPECT_EQ(run_command(check + "/nonexistent.jsonl").exit_code, 2);
+  EXPECT_EQ(run_command(std::string(SYNOD_BINARY) + " check --model graph x.jsonl").exit_code, 2);
+  // A history written by `synod run` checks the same way on its own.
+  TempDir out("cli-check");
+  ASSERT_EQ(run_command(synod_run("raft-leader-crash", 2, out.path())).exit_code, 0);
+  CommandResult own = run_command(check + "--json " + (out.path() / "history.jsonl").string());
+  EXPECT_EQ(own.exit_code, 0) << own.output;
+  EXPECT_EQ(nlohmann::json::parse(own.output)["verdict"], "linearizable");
+}
+
+}  // namespace
+}  // namespace synod::test
