@@ -12,22 +12,6 @@
 
 namespace synod::analysis {
 
-std::optional<double> parse_duration_s(std::string_view text) {
-  const std::string s(text);
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const double number = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || errno != 0 || number < 0) return std::nullopt;
-  const std::string_view unit(end);
-  if (unit.empty() || unit == "s") return number;
-  if (unit == "ms") return number / 1e3;
-  if (unit == "us") return number / 1e6;
-  if (unit == "m" || unit == "min") return number * 60;
-  if (unit == "h") return number * 3600;
-  return std::nullopt;
-}
-
 int run_check_command(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
   std::error_code error_code;
   if (std::filesystem::is_directory(options.file, error_code)) {

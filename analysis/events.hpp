@@ -99,11 +99,4 @@ InvariantReport check_mutex_invariants(const std::vector<RunEvent>& events,
                                        const std::vector<std::string>& node_names,
                                        MutexSummary* summary = nullptr);
 
-// The invariants that apply to `protocol` ("raft" → check_log_invariants, "paxos" and
-// "multipaxos" → check_paxos_invariants, "lamport-mutex" → check_mutex_invariants; others have
-// none from events).
-InvariantReport check_protocol_invariants(const std::string& protocol,
-                                          const std::vector<RunEvent>& events,
-                                          const std::vector<std::string>& node_names);
-
 }  // namespace synod::analysis

@@ -107,8 +107,6 @@ void write_text_report(const CheckResult& result, std::ostream& out);
 std::string_view to_string(Model model);
 std::string_view to_string(Verdict verdict);
 std::optional<Model> parse_model(std::string_view name);  // "register" | "kv"
-// "30s", "250ms", "2m", "1.5" (seconds). nullopt when malformed or negative.
-std::optional<double> parse_duration_s(std::string_view text);
 
 // `synod check`: the CLI subcommand calls this with its parsed flags.
 struct CheckCommandOptions {

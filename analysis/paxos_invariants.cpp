@@ -112,13 +112,4 @@ InvariantReport check_paxos_invariants(const std::vector<RunEvent>& events,
   return std::move(c).report();
 }
 
-InvariantReport check_protocol_invariants(const std::string& protocol,
-                                          const std::vector<RunEvent>& events,
-                                          const std::vector<std::string>& node_names) {
-  if (protocol == "raft") return check_log_invariants(events, node_names);
-  if (protocol == "paxos" || protocol == "multipaxos") return check_paxos_invariants(events, node_names);
-  if (protocol == "lamport-mutex") return check_mutex_invariants(events, node_names);
-  return {};
-}
-
 }  // namespace synod::analysis

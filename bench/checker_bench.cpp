@@ -31,6 +31,7 @@
 
 #include "analysis/history.hpp"
 #include "analysis/linearizability.hpp"
+#include "protocols/common/duration.hpp"
 
 namespace {
 
@@ -581,12 +582,13 @@ int main(int argc, char** argv) {
       }
       model = *parsed;
     } else if (arg == "--timeout" && i + 1 < argc) {
-      const auto parsed = synod::analysis::parse_duration_s(argv[++i]);
-      if (!parsed) {
-        std::cerr << "checker_bench: --timeout takes a duration such as 30s\n";
+      synod::Nanos ns = 0;
+      const std::string text = argv[++i];
+      if (!synod::parse_duration(text, &ns)) {
+        std::cerr << "checker_bench: --timeout: " << synod::duration_problem(text) << "\n";
         return 2;
       }
-      timeout_s = *parsed;
+      timeout_s = synod::to_seconds(ns);
     } else if (arg == "--write-history" && i + 3 < argc) {
       // Writes a generated history as JSON Lines, to look at or to feed to `synod check`.
       Workload w;

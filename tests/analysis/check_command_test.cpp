@@ -144,16 +144,7 @@ TEST(Summary, TimingStaysOutOfTheDeterministicJson) {
   EXPECT_FALSE(j["keys"][0].contains("elapsed_s"));
 }
 
-TEST(ParseDuration, UnitsAndErrors) {
-  EXPECT_EQ(parse_duration_s("30s"), 30.0);
-  EXPECT_EQ(parse_duration_s("30"), 30.0);
-  EXPECT_EQ(parse_duration_s("250ms"), 0.25);
-  EXPECT_EQ(parse_duration_s("2m"), 120.0);
-  EXPECT_EQ(parse_duration_s("1h"), 3600.0);
-  EXPECT_EQ(parse_duration_s(""), std::nullopt);
-  EXPECT_EQ(parse_duration_s("fast"), std::nullopt);
-  EXPECT_EQ(parse_duration_s("-1s"), std::nullopt);
-  EXPECT_EQ(parse_duration_s("5 parsecs"), std::nullopt);
+TEST(ParseModel, NamesAndErrors) {
   EXPECT_EQ(parse_model("kv"), Model::Kv);
   EXPECT_EQ(parse_model("register"), Model::Register);
   EXPECT_EQ(parse_model("set"), std::nullopt);

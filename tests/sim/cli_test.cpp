@@ -43,6 +43,22 @@ TEST(Cli, UnknownSubcommandOrOptionExitsTwo) {
   EXPECT_EQ(run_command(std::string(SYNOD_BINARY) + " run --no-such-flag x.yaml").exit_code, 2);
 }
 
+// One duration parser for the whole program: a flag reads durations as a scenario file does.
+TEST(Cli, DurationFlagsFollowTheScenarioRules) {
+  const std::string scenario = std::string(SYNOD_SOURCE_DIR) + "/scenarios/raft-basic.yaml";
+  for (const char* command : {"run --check-timeout 60 --out /dev/null/x", "check --timeout 30"}) {
+    SCOPED_TRACE(command);
+    CommandResult r = run_command(std::string(SYNOD_BINARY) + " " + command + " " + scenario);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("a bare number is ambiguous as a duration, got '"), std::string::npos)
+        << r.output;
+  }
+  TempDir out("cli-timeout");
+  CommandResult ok = run_command(std::string(SYNOD_BINARY) + " run " + scenario +
+                                 " --check-timeout 1.5m --quiet --out " + out.path().string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
 TEST(Cli, GoodRunWritesReportHistoryAndEvents) {
   TempDir out("cli-good");
   CommandResult r = run_command(synod_run("raft-basic", 3, out.path()));

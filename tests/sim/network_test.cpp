@@ -1,6 +1,6 @@
 // The transport (sim/network.hpp) on its own, with no SimGrid engine: delivery times, reordering
 // by jitter, loss and duplication rates, partitions and one-way cuts, and crashes by incarnation.
-#include "sim/network.hpp"
+#include "sim/engine/network.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,8 @@
 
 #include <filesystem>
 
-#include "sim/scenario.hpp"
+#include "sim/families/registry.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace synod::sim {
 namespace {
@@ -72,7 +73,7 @@ TEST_P(BadScenarioFile, ThrowsWithFileLineAndPhrase) {
   const BadFile& b = GetParam();
   const std::string path = std::string(SYNOD_TEST_DATA) + "/bad/" + b.file;
   try {
-    load_scenario(path);
+    registry::load(path);
     FAIL() << path << " loaded without an error";
   } catch (const ScenarioError& e) {
     const std::string what = e.what();
@@ -114,7 +115,7 @@ TEST(BadScenarioFiles, TableCoversEveryFixture) {
 TEST(BadScenarioFiles, UnreadableFileNamesThePathWithLineZero) {
   const std::string path = std::string(SYNOD_TEST_DATA) + "/bad/does-not-exist.yaml";
   try {
-    load_scenario(path);
+    registry::load(path);
     FAIL();
   } catch (const ScenarioError& e) {
     EXPECT_EQ(e.line, 0);
@@ -239,7 +240,7 @@ TEST_P(BadScenarioText, ThrowsWithLineAndPhrase) {
   std::string text = b.text;
   if (text.rfind("duration:", 0) != 0) text = "duration: 30s\ncluster:\n  nodes: 3\n" + text;
   try {
-    parse_scenario(text, "inline.yaml");
+    registry::parse(text, "inline.yaml");
     FAIL() << "accepted:\n" << text;
   } catch (const ScenarioError& e) {
     const std::string what = e.what();

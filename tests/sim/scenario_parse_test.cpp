@@ -4,7 +4,9 @@
 
 #include <filesystem>
 
-#include "sim/scenario.hpp"
+#include "sim/families/raft.hpp"
+#include "sim/families/registry.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace synod::sim {
 namespace {
@@ -13,13 +15,13 @@ constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kS = kNanosPerSecond;
 
 Scenario load_good(const std::string& name) {
-  return load_scenario(std::string(SYNOD_TEST_DATA) + "/good/" + name);
+  return registry::load(std::string(SYNOD_TEST_DATA) + "/good/" + name);
 }
 
 // The smallest valid scenario plus `extra` top-level text (appended after the cluster section, so
 // cluster keys can be added by indenting them).
 Scenario parse_with(const std::string& extra, int nodes = 3) {
-  return parse_scenario("duration: 30s\ncluster:\n  nodes: " + std::to_string(nodes) + "\n" + extra,
+  return registry::parse("duration: 30s\ncluster:\n  nodes: " + std::to_string(nodes) + "\n" + extra,
                         "inline.yaml");
 }
 
@@ -48,10 +50,13 @@ TEST(ScenarioGood, MinimalGetsEveryDefault) {
 
   const ProtocolSpec& p = s.protocol;
   EXPECT_EQ(p.name, "raft");
-  EXPECT_EQ(p.election_timeout_min_ns, 150 * kMs);
-  EXPECT_EQ(p.election_timeout_max_ns, 300 * kMs);
-  EXPECT_EQ(p.heartbeat_ns, 50 * kMs);
-  EXPECT_EQ(p.max_entries_per_append, 64);
+  const raft::Config& raft = p.config_as<RaftSection>().raft;
+  EXPECT_EQ(raft.election_timeout_min, 150 * kMs);
+  EXPECT_EQ(raft.election_timeout_max, 300 * kMs);
+  EXPECT_EQ(raft.heartbeat_interval, 50 * kMs);
+  EXPECT_EQ(raft.max_entries_per_append, 64);
+  EXPECT_TRUE(raft.pre_vote);
+  EXPECT_TRUE(raft.check_quorum);
 
   const WorkloadSpec& w = s.workload;
   EXPECT_EQ(w.clients, 5);
@@ -92,10 +97,11 @@ TEST(ScenarioGood, FullSetsEveryTopLevelClusterProtocolAndWorkloadKey) {
   EXPECT_EQ(c.client_latency_ns, 500 * kNanosPerMicro);
 
   EXPECT_EQ(s.protocol.name, "raft");
-  EXPECT_EQ(s.protocol.election_timeout_min_ns, 150 * kMs);
-  EXPECT_EQ(s.protocol.election_timeout_max_ns, 300 * kMs);
-  EXPECT_EQ(s.protocol.heartbeat_ns, 50 * kMs);
-  EXPECT_EQ(s.protocol.max_entries_per_append, 32);
+  const raft::Config& raft = s.protocol.config_as<RaftSection>().raft;
+  EXPECT_EQ(raft.election_timeout_min, 150 * kMs);
+  EXPECT_EQ(raft.election_timeout_max, 300 * kMs);
+  EXPECT_EQ(raft.heartbeat_interval, 50 * kMs);
+  EXPECT_EQ(raft.max_entries_per_append, 32);
 
   const WorkloadSpec& w = s.workload;
   EXPECT_EQ(w.clients, 10);

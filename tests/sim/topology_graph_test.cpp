@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "protocols/common/rng.hpp"
-#include "sim/topology.hpp"
+#include "sim/engine/topology.hpp"
 
 namespace synod::sim {
 namespace {

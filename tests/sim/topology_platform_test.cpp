@@ -17,8 +17,8 @@
 #include <gtest/gtest.h>
 #include <simgrid/s4u.hpp>
 
-#include "sim/platform.hpp"
-#include "sim/topology.hpp"
+#include "sim/engine/platform.hpp"
+#include "sim/engine/topology.hpp"
 
 namespace sg4 = simgrid::s4u;
 

@@ -1,0 +1,36 @@
+// The subcommands of `synod`, each a function from its parsed flags to an exit code:
+// 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged write,
+// non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace synod::cli {
+
+struct RunFlags {
+  std::string scenario_file;
+  std::optional<uint64_t> seed;
+  std::string out_dir;  // empty: the scenario's report.out, else out/<name>
+  bool quiet = false;
+  double check_timeout_s = 60;
+};
+int run_command(const RunFlags& flags);
+
+struct CompareFlags {
+  std::string scenario_file;
+  std::string protocols = "raft";  // comma-separated
+  std::string seeds = "1-20";
+  std::string out_dir;  // empty: out/<name>-compare
+  int jobs = 0;         // 0: the number of cores
+  bool keep_runs = false;
+  double check_timeout_s = 60;
+};
+int compare_command(const CompareFlags& flags);
+
+// A duration flag ("--check-timeout 60s") in seconds, read by the program's one duration parser;
+// on a mistake prints "synod: FLAG: <what is wrong>" and returns nullopt.
+std::optional<double> duration_flag(const std::string& flag, const std::string& text);
+
+}  // namespace synod::cli

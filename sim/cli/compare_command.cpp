@@ -1,0 +1,137 @@
+// `synod compare SCENARIO --protocols a,b --seeds 1-20`: the same scenario under several
+// protocols and seeds. Each (protocol, seed) run happens in a child process of its own (SimGrid
+// allows one engine per process), up to `jobs` at a time; each child writes its report.json and
+// the table is read back from those files (sim/report/compare.hpp), so it does not depend on how
+// many runs went in parallel or in which order they finished.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sim/cli/commands.hpp"
+#include "sim/families/registry.hpp"
+#include "sim/report/compare.hpp"
+#include "sim/report/report.hpp"
+
+namespace synod::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace synod::sim;
+
+// The child: one run, its report (and, if asked, its other files) into run.dir. Exit code as
+// `synod run`: 0 safe, 1 safety problem, 3 crashed.
+[[noreturn]] void child_run(const Scenario& base, const CompareRun& run, const CompareOptions& o) {
+  try {
+    Scenario s = with_protocol(base, run.protocol, registry::schemas());
+    RunResult r = registry::run(s, run.seed);
+    AnalysisOptions ao;
+    ao.check_timeout_s = o.check_timeout_s;
+    RunAnalysis a = registry::analyze(r, ao);
+    nlohmann::ordered_json report = build_report(r, a);
+    if (o.keep_runs) {
+      write_outputs(run.dir, r, a, report);
+    } else {
+      fs::create_directories(run.dir);
+      std::ofstream(fs::path(run.dir) / "report.json") << report.dump(2) << "\n";
+    }
+    const bool unsafe = run_is_unsafe(a);
+    std::fflush(nullptr);
+    _exit(unsafe ? 1 : 0);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "synod compare: {} seed {}: {}\n", run.protocol, run.seed, e.what());
+    std::fflush(nullptr);
+    _exit(3);
+  }
+}
+
+// Forks up to `jobs` children at a time; fills in each run's exit status.
+void run_all(const Scenario& scenario, const CompareOptions& o, std::vector<CompareRun>* runs) {
+  fs::create_directories(o.out_dir);
+  std::map<pid_t, size_t> running;
+  size_t next = 0;
+  std::fflush(nullptr);
+  while (next < runs->size() || !running.empty()) {
+    while (next < runs->size() && static_cast<int>(running.size()) < std::max(1, o.jobs)) {
+      fs::remove_all((*runs)[next].dir);
+      pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) child_run(scenario, (*runs)[next], o);
+      running[pid] = next++;
+    }
+    int st = 0;
+    pid_t done = waitpid(-1, &st, 0);
+    if (done < 0) throw std::runtime_error("waitpid failed");
+    auto it = running.find(done);
+    if (it == running.end()) continue;
+    (*runs)[it->second].status =
+        WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    running.erase(it);
+  }
+}
+
+}  // namespace
+
+int compare_command(const CompareFlags& flags) {
+  Scenario s;
+  try {
+    s = registry::load(flags.scenario_file);
+  } catch (const ScenarioError& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
+  CompareOptions o;
+  std::stringstream ss(flags.protocols);
+  std::string p;
+  while (std::getline(ss, p, ',')) {
+    if (registry::find(p) == nullptr) {
+      std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
+                               fmt::join(registry::names(), ", "));
+      return 2;
+    }
+    o.protocols.push_back(p);
+  }
+  if (o.protocols.empty()) {
+    std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
+    return 2;
+  }
+  if (!parse_seed_list(flags.seeds, &o.seeds)) {
+    std::cerr << "synod: --seeds: expected seeds like 1-20 or 1,5,9, got '" << flags.seeds << "'\n";
+    return 2;
+  }
+  o.out_dir = flags.out_dir.empty() ? "out/" + s.name + "-compare" : flags.out_dir;
+  o.jobs = flags.jobs > 0 ? flags.jobs : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  o.keep_runs = flags.keep_runs;
+  o.check_timeout_s = flags.check_timeout_s;
+  CompareResult r;
+  try {
+    std::vector<CompareRun> runs;
+    for (const std::string& protocol : o.protocols)
+      for (uint64_t seed : o.seeds)
+        runs.push_back({protocol, seed,
+                        (fs::path(o.out_dir) / "runs" / protocol / std::to_string(seed)).string()});
+    run_all(s, o, &runs);
+    r = summarize_compare(s, o, runs);
+  } catch (const std::exception& e) {
+    std::cerr << "synod: compare: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << fmt::format("synod compare: {} — {} seeds ({}), mean [min..max] across seeds\n",
+                           s.name, o.seeds.size(), flags.seeds);
+  std::cout << r.table;
+  std::cout << fmt::format("wrote {}/compare.json, compare.csv\n", o.out_dir);
+  if (!r.all_safe) std::cerr << "synod: compare: some runs found safety problems (see compare.csv)\n";
+  return r.all_safe ? 0 : 1;
+}
+
+}  // namespace synod::cli

@@ -1,0 +1,107 @@
+// synod: the command line.
+//   synod run SCENARIO [--seed N] [--out DIR] [--quiet]   simulate, check, report
+//   synod check --model register|kv FILE                  check a history alone
+//   synod compare SCENARIO --protocols a,b --seeds 1-20   the same scenario under several protocols
+// Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
+// write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "analysis/linearizability.hpp"
+#include "sim/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"synod: simulate clusters running consensus protocols, check what happened"};
+  app.require_subcommand(1);
+
+  auto* run = app.add_subcommand("run", "simulate a scenario file and report");
+  std::string scenario_file, out_dir;
+  std::optional<uint64_t> seed;
+  bool quiet = false;
+  run->add_option("scenario", scenario_file, "scenario YAML file")->required();
+  run->add_option("--seed", seed, "seed (overrides the scenario's)");
+  run->add_option("--out", out_dir, "output directory (default: the scenario's report.out, or out/<name>)");
+  run->add_flag("--quiet,-q", quiet, "print nothing on success");
+  std::string run_check_timeout = "60s";
+  run->add_option("--check-timeout", run_check_timeout,
+                  "linearizability check budget (e.g. 60s); past it the verdict is unknown");
+
+  auto* check = app.add_subcommand("check", "check a history for linearizability");
+  std::string model = "register", format, check_timeout = "30s", history_file;
+  bool json = false;
+  check->add_option("--model", model, "register | kv")->capture_default_str();
+  check->add_option("--format", format, "jsonl | jepsen (default: guessed from the first line)");
+  check->add_option("--timeout", check_timeout, "budget, e.g. 30s; past it the verdict is unknown")
+      ->capture_default_str();
+  check->add_flag("--json", json, "print the result as JSON");
+  check->add_option("history", history_file, "history file (JSON Lines or Jepsen EDN)")->required();
+
+  auto* compare = app.add_subcommand("compare", "run a scenario under several protocols and seeds");
+  std::string compare_file, compare_protocols = "raft", compare_seeds = "1-20", compare_out;
+  int jobs = 0;
+  bool keep_runs = false;
+  compare->add_option("scenario", compare_file, "scenario YAML file")->required();
+  compare->add_option("--protocols", compare_protocols, "comma-separated, e.g. raft,multipaxos,paxos")
+      ->capture_default_str();
+  compare->add_option("--seeds", compare_seeds, "e.g. 1-20 or 1,5,9")->capture_default_str();
+  compare->add_option("--out", compare_out, "output directory (default: out/<name>-compare)");
+  compare->add_option("--jobs,-j", jobs, "runs in parallel (default: the number of cores)");
+  compare->add_flag("--keep-runs", keep_runs, "keep every run's history, events and timeline");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (run->parsed()) {
+    synod::cli::RunFlags f;
+    f.scenario_file = scenario_file;
+    f.seed = seed;
+    f.out_dir = out_dir;
+    f.quiet = quiet;
+    auto t = synod::cli::duration_flag("--check-timeout", run_check_timeout);
+    if (!t) return 2;
+    f.check_timeout_s = *t;
+    return synod::cli::run_command(f);
+  }
+  if (compare->parsed()) {
+    synod::cli::CompareFlags f;
+    f.scenario_file = compare_file;
+    f.protocols = compare_protocols;
+    f.seeds = compare_seeds;
+    f.out_dir = compare_out;
+    f.jobs = jobs;
+    f.keep_runs = keep_runs;
+    auto t = synod::cli::duration_flag("--check-timeout", run_check_timeout);
+    if (!t) return 2;
+    f.check_timeout_s = *t;
+    return synod::cli::compare_command(f);
+  }
+  if (check->parsed()) {
+    synod::analysis::CheckCommandOptions o;
+    auto m = synod::analysis::parse_model(model);
+    if (!m) {
+      std::cerr << "synod: --model: expected register or kv, got '" << model << "'\n";
+      return 2;
+    }
+    o.model = *m;
+    if (format == "jsonl") {
+      o.format = synod::analysis::HistoryFormat::Jsonl;
+    } else if (format == "jepsen" || format == "edn") {
+      o.format = synod::analysis::HistoryFormat::Edn;
+    } else if (!format.empty()) {
+      std::cerr << "synod: --format: expected jsonl or jepsen, got '" << format << "'\n";
+      return 2;
+    }
+    auto t = synod::cli::duration_flag("--timeout", check_timeout);
+    if (!t) return 2;
+    o.timeout_s = *t;
+    o.json = json;
+    o.file = history_file;
+    return synod::analysis::run_check_command(o, std::cout, std::cerr);
+  }
+  return 2;
+}

@@ -1,0 +1,66 @@
+// `synod run SCENARIO`: load, simulate, analyse, write the outputs, print the summary.
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "protocols/common/duration.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/families/registry.hpp"
+#include "sim/report/report.hpp"
+
+namespace synod::cli {
+
+std::optional<double> duration_flag(const std::string& flag, const std::string& text) {
+  Nanos ns = 0;
+  if (!parse_duration(text, &ns)) {
+    std::cerr << fmt::format("synod: {}: {}\n", flag, duration_problem(text));
+    return std::nullopt;
+  }
+  return to_seconds(ns);
+}
+
+int run_command(const RunFlags& flags) {
+  using namespace synod::sim;
+  Scenario s;
+  try {
+    s = registry::load(flags.scenario_file);
+  } catch (const ScenarioError& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
+  std::string out_dir = flags.out_dir;
+  if (out_dir.empty()) out_dir = s.report.out_dir.empty() ? "out/" + s.name : s.report.out_dir;
+  RunResult r;
+  try {
+    r = registry::run(s, flags.seed.value_or(s.seed));
+  } catch (const std::exception& e) {
+    // Problems only visible when the platform is built (an XML file without a node's host, ...).
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
+  AnalysisOptions options;
+  options.check_timeout_s = flags.check_timeout_s;
+  RunAnalysis a = registry::analyze(r, options);
+  auto report = build_report(r, a);
+  try {
+    write_outputs(out_dir, r, a, report);
+  } catch (const std::exception& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
+  const auto& formats = s.report.formats;
+  if (!flags.quiet && std::find(formats.begin(), formats.end(), "text") != formats.end()) {
+    std::cout << text_summary(r, a, report);
+    const bool html = std::find(formats.begin(), formats.end(), "html") != formats.end();
+    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv{}\n",
+                             "wrote", out_dir, html ? ", report.html" : "");
+  }
+  const bool unsafe = run_is_unsafe(a);
+  if (unsafe)
+    std::cerr << fmt::format("synod: safety problem found; replay with: synod run {} --seed {}\n",
+                             flags.scenario_file, r.scenario.seed);
+  return unsafe ? 1 : 0;
+}
+
+}  // namespace synod::cli

@@ -1,0 +1,46 @@
+// A protocol or workload family: everything synod needs to know about one protocol, in one
+// value, so that adding a protocol means writing its own files here plus one line in
+// registry.cpp — never a switch in five places.
+//
+//   name, summary    what the scenario's `protocol.name` says, and one line for --help and docs
+//   keys, parse      its part of the protocol section (scenario/scenario.hpp, ProtocolSchema)
+//   make_factory     its nodes and their persistent storage (engine/protocol_factory.hpp)
+//   make_workload    the load it takes (engine/workload.hpp); empty: the key-value clients
+//   analysis         its promises (traits), its cluster-wide invariants and its report sections
+//                    (report/report.hpp, AnalysisHooks)
+//
+// Layering: a family may use scenario/, engine/ and report/ headers; none of them knows any
+// family. The command line (cli/) hands the registered families to each of them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/engine/protocol_factory.hpp"
+#include "sim/engine/workload.hpp"
+#include "sim/report/report.hpp"
+#include "sim/scenario/reader.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace synod::sim {
+
+struct Family {
+  std::string name;
+  std::string summary;
+  std::vector<std::string> keys;
+  std::function<std::shared_ptr<const ProtocolConfig>(const Reader&, const Fields&)> parse;
+  std::function<std::unique_ptr<ProtocolFactory>(const Scenario&)> make_factory;
+  std::function<std::unique_ptr<Workload>(const Scenario&)> make_workload;
+  AnalysisHooks analysis;
+};
+
+// One per file in this folder; registry.cpp lists them.
+Family raft_family();
+Family paxos_family();
+Family multipaxos_family();
+Family lamport_mutex_family();
+Family lamport_lww_family();
+
+}  // namespace synod::sim

@@ -1,0 +1,98 @@
+// paxos and multipaxos as families: their protocol keys (paxos: backoff; multipaxos: the leader
+// timing it shares with raft), nodes over persistent acceptor state, the Paxos-family invariants
+// ("Paxos Made Simple" §2) on every run, and linearizability promised.
+#include "sim/families/paxos.hpp"
+
+#include <fmt/format.h>
+
+#include "analysis/events.hpp"
+#include "protocols/paxos/multipaxos_node.hpp"
+#include "protocols/paxos/paxos_node.hpp"
+#include "sim/families/family.hpp"
+#include "sim/families/leader_timing.hpp"
+
+namespace synod::sim {
+
+namespace {
+
+// backoff: off | [min, max]
+std::shared_ptr<const ProtocolConfig> parse_paxos(const Reader& rd, const Fields& f) {
+  auto c = std::make_shared<PaxosSection>();
+  if (f.has("backoff")) {
+    const Item bi = f.get("backoff");
+    if (bi.node.IsScalar()) {
+      if (rd.boolean(bi)) rd.fail(bi, "expected off or a range like [10ms, 100ms], got 'on'");
+      c->paxos.backoff = false;
+    } else {
+      std::tie(c->paxos.backoff_min, c->paxos.backoff_max) =
+          rd.duration_range(bi, "backoff", "off or a range like [10ms, 100ms]");
+    }
+  }
+  return c;
+}
+
+std::shared_ptr<const ProtocolConfig> parse_multipaxos(const Reader& rd, const Fields& f) {
+  auto c = std::make_shared<PaxosSection>();
+  const LeaderTiming t = read_leader_timing(rd, f);
+  c->paxos.election_timeout_min = t.election_timeout_min;
+  c->paxos.election_timeout_max = t.election_timeout_max;
+  c->paxos.heartbeat_interval = t.heartbeat;
+  return c;
+}
+
+template <class Node>
+class PaxosFactory final : public ProtocolFactory {
+ public:
+  explicit PaxosFactory(const Scenario& s)
+      : n_(s.node_count()), config_(s.protocol.config_as<PaxosSection>().paxos), storage_(n_) {}
+  std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
+    return std::make_unique<Node>(id, n_, config_, &storage_[id], rng);
+  }
+  uint64_t storage_writes() const override {
+    uint64_t w = 0;
+    for (const auto& s : storage_) w += s.writes;
+    return w;
+  }
+
+ private:
+  int n_;
+  paxos::Config config_;
+  std::vector<paxos::Storage> storage_;
+};
+
+AnalysisHooks paxos_analysis() {
+  AnalysisHooks h;
+  h.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
+  h.invariants = analysis::check_paxos_invariants;
+  return h;
+}
+
+}  // namespace
+
+Family paxos_family() {
+  Family f;
+  f.name = "paxos";
+  f.summary = "Basic Paxos (the Synod protocol), one instance per log slot";
+  f.keys = {"backoff"};
+  f.parse = parse_paxos;
+  f.make_factory = [](const Scenario& s) {
+    return std::make_unique<PaxosFactory<paxos::PaxosNode>>(s);
+  };
+  f.analysis = paxos_analysis();
+  return f;
+}
+
+Family multipaxos_family() {
+  Family f;
+  f.name = "multipaxos";
+  f.summary = "Multi-Paxos: a stable leader that skips phase 1, gap filling and catch-up";
+  f.keys = {"election_timeout", "heartbeat"};
+  f.parse = parse_multipaxos;
+  f.make_factory = [](const Scenario& s) {
+    return std::make_unique<PaxosFactory<paxos::MultiPaxosNode>>(s);
+  };
+  f.analysis = paxos_analysis();
+  return f;
+}
+
+}  // namespace synod::sim

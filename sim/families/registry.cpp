@@ -1,0 +1,64 @@
+#include "sim/families/registry.hpp"
+
+#include "sim/engine/runner.hpp"
+
+namespace synod::sim::registry {
+
+const std::vector<Family>& families() {
+  // One line per family. The order is the order messages and --help list them in.
+  static const std::vector<Family> all = {
+      raft_family(),
+      paxos_family(),
+      multipaxos_family(),
+      lamport_mutex_family(),
+      lamport_lww_family(),
+  };
+  return all;
+}
+
+const Family* find(const std::string& name) {
+  for (const Family& f : families())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> names() {
+  std::vector<std::string> out;
+  for (const Family& f : families()) out.push_back(f.name);
+  return out;
+}
+
+const ProtocolSchemas& schemas() {
+  static const ProtocolSchemas all = [] {
+    ProtocolSchemas s;
+    for (const Family& f : families()) s.push_back({f.name, f.keys, f.parse});
+    return s;
+  }();
+  return all;
+}
+
+Scenario load(const std::string& path) { return load_scenario(path, schemas()); }
+
+Scenario parse(const std::string& yaml_text, const std::string& file) {
+  return parse_scenario(yaml_text, file, schemas());
+}
+
+namespace {
+const Family& family_of(const Scenario& s) {
+  const Family* f = find(s.protocol.name);
+  if (f == nullptr) throw ScenarioError(s.file, 0, 0, "unknown protocol '" + s.protocol.name + "'");
+  return *f;
+}
+}  // namespace
+
+RunResult run(const Scenario& scenario, uint64_t seed) {
+  const Family& f = family_of(scenario);
+  return run_scenario(scenario, seed, f.make_factory(scenario),
+                      f.make_workload ? f.make_workload(scenario) : nullptr);
+}
+
+RunAnalysis analyze(const RunResult& r, const AnalysisOptions& options) {
+  return analyze_run(r, family_of(r.scenario).analysis, options);
+}
+
+}  // namespace synod::sim::registry

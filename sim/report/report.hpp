@@ -1,0 +1,88 @@
+// From a run record to what a user reads: the analysis of the run (invariants, durability,
+// linearizability, metrics; analyze.cpp), report.json (schema in docs/report.md; report_json.cpp)
+// and the other outputs — history.jsonl, events.jsonl, timeline.csv and a terminal summary
+// (outputs.cpp). report.json holds nothing that varies between two runs of
+// the same scenario and seed (no wall-clock time), so it is byte-identical across reruns.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/events.hpp"
+#include "sim/engine/runner.hpp"
+
+namespace synod::sim {
+
+constexpr int kReportSchemaVersion = 1;
+
+// What the analysis needs to know about the protocol that ran: its promises decide what is a
+// safety problem.
+struct ProtocolTraits {
+  bool replicated_log = false;            // applies a log (apply events): lost-write check applies
+  bool promises_linearizability = false;  // a non-linearizable history is a safety problem
+};
+
+// A protocol's own part of the report: report.json[key] and a line of the terminal summary.
+struct ReportSection {
+  std::string key;    // report.json key ("mutex")
+  nlohmann::ordered_json json;
+  std::string label;  // terminal summary label ("mutual exclusion")
+  std::string line;
+};
+
+struct RunAnalysis;
+
+// How a protocol family takes part in the analysis of its runs (its Family entry holds one).
+struct AnalysisHooks {
+  ProtocolTraits traits;
+  // Cluster-wide invariants checked on the run's events; empty: none from events.
+  std::function<analysis::InvariantReport(const std::vector<analysis::RunEvent>& events,
+                                          const std::vector<std::string>& node_names)>
+      invariants;
+  // The family's report sections (appended to a->sections); empty: none.
+  std::function<void(const RunResult& r, RunAnalysis* a)> sections;
+};
+
+struct RunAnalysis {
+  analysis::InvariantReport invariants;  // cluster-wide checks plus the nodes' own
+  std::vector<std::string> lost_writes;  // acknowledged writes missing from the final log
+  std::string verdict;                   // linearizable | not-linearizable | unknown
+  bool promised_linearizability = false;
+  nlohmann::ordered_json consistency;
+  std::string consistency_line;          // one line for the terminal summary
+  std::string history_text;              // history.jsonl, as checked and as written
+  // The clock condition on the message trace (every protocol).
+  nlohmann::ordered_json clocks;
+  std::string clocks_line;
+  // The protocol family's sections, then the replicas' convergence (protocols that expose a
+  // state digest), in report.json order.
+  std::vector<ReportSection> sections;
+};
+
+struct AnalysisOptions {
+  double check_timeout_s = 60;  // linearizability budget; past it the verdict is "unknown"
+};
+
+RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks,
+                        const AnalysisOptions& options = {});
+
+// A safety problem: an invariant violation, a lost acknowledged write, or a non-linearizable
+// history from a protocol that promises linearizability. `synod run` exits 1 on it.
+bool run_is_unsafe(const RunAnalysis& a);
+nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
+std::string history_jsonl(const RunResult& r);
+std::string events_jsonl(const RunResult& r);
+std::string timeline_csv(const nlohmann::ordered_json& report);
+std::string messages_jsonl(const RunResult& r);  // with scenario.trace.messages
+std::string text_summary(const RunResult& r, const RunAnalysis& a,
+                         const nlohmann::ordered_json& report);
+
+// Writes report.json, history.jsonl, events.jsonl and timeline.csv into `dir` (created if needed). Throws
+// std::runtime_error naming the path if it cannot.
+void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis& a,
+                   const nlohmann::ordered_json& report);
+
+}  // namespace synod::sim

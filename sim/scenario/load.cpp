@@ -1,0 +1,236 @@
+// The loader's entry points and the top level of a scenario file: YAML text in, a validated
+// Scenario out, or a ScenarioError that names the file, the line and column of the offending
+// value, and what was expected there.
+//
+// How it works: yaml-cpp builds a node tree that keeps each node's position (Mark). The loader
+// walks that tree section by section in a fixed order (the cluster before anything that names
+// nodes, the duration before anything that must fall inside it), one file per section, and checks
+// every key against the keys allowed at that place (reader.hpp), so a typo is an error rather
+// than a silently ignored setting.
+//
+// The schema is documented key by key in docs/scenarios.md; keep the two in step.
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/scenario/sections.hpp"
+
+namespace synod::sim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTopKeys = {"name",     "description", "seed",
+                                           "duration", "cluster",     "protocol",
+                                           "workload", "faults",      "report",
+                                           "trace"};
+const std::vector<std::string> kReportFormats = {"text", "json", "html"};
+
+std::string default_name(const std::string& file) {
+  std::string stem = fs::path(file).stem().string();
+  for (char& c : stem) {
+    if (!is_valid_name(std::string(1, c))) c = '_';
+  }
+  return stem.empty() ? "scenario" : stem;
+}
+
+std::string scenario_name(const Reader& rd, const Item& item) {
+  const std::string s = rd.text(item, "a name like raft-leader-crash");
+  if (!is_valid_name(s)) {
+    rd.fail(item, fmt::format("a name may hold only letters, digits, '_', '.' and '-', got '{}'", s));
+  }
+  return s;
+}
+
+uint64_t seed(const Reader& rd, const Item& item) {
+  const std::string s = rd.text(item, "an unsigned integer like 42");
+  uint64_t v = 0;
+  if (!parse_uint64(s, &v))
+    rd.fail(item, fmt::format("expected an unsigned integer like 42, got '{}'", s));
+  return v;
+}
+
+ReportSpec report(const Reader& rd, const Item* item, const std::string& name) {
+  ReportSpec r;
+  r.out_dir = "out/" + name;
+  if (item == nullptr) return r;
+  Fields f(rd, *item, "report", {"formats", "out"});
+  if (f.has("formats")) {
+    const Item fi = f.get("formats");
+    std::vector<Item> items;
+    if (fi.node.IsScalar()) {
+      items.push_back(fi);
+    } else {
+      items = rd.list_items(fi, "report.formats");
+    }
+    if (items.empty()) rd.fail(fi, "report.formats needs at least one format");
+    r.formats.clear();
+    for (const Item& x : items) {
+      const std::string s = rd.word(x, "report format", kReportFormats);
+      if (contains(r.formats, s)) rd.fail(x, fmt::format("report format '{}' is listed twice", s));
+      r.formats.push_back(s);
+    }
+  }
+  if (f.has("out")) {
+    const Item oi = f.get("out");
+    r.out_dir = rd.text(oi, "a directory like out/my-run");
+    if (r.out_dir.empty()) rd.fail(oi, "expected a directory like out/my-run, got ''");
+  }
+  return r;
+}
+
+Scenario read_scenario(Reader& rd, const YAML::Node& root, const ProtocolSchemas& schemas) {
+  Fields f(rd, item_of(root), "the scenario", kTopKeys);
+  Scenario s;
+  s.file = rd.file();
+  s.name = f.has("name") ? scenario_name(rd, f.get("name")) : default_name(rd.file());
+  if (f.has("description")) s.description = rd.text(f.get("description"), "a line of text");
+  if (f.has("seed")) s.seed = seed(rd, f.get("seed"));
+  s.duration_ns = rd.positive_duration(f.required("duration"));
+  rd.set_duration(s.duration_ns);
+  s.cluster = read_cluster(rd, f.required("cluster"));
+  if (f.has("protocol")) {
+    const Item p = f.get("protocol");
+    s.protocol = read_protocol(rd, &p, schemas);
+  } else {
+    s.protocol = read_protocol(rd, nullptr, schemas);
+  }
+  if (f.has("workload")) {
+    const Item w = f.get("workload");
+    s.workload = read_workload(rd, &w);
+  } else {
+    s.workload = read_workload(rd, nullptr);
+  }
+  if (f.has("faults")) s.faults = read_faults(rd, f.get("faults"));
+  if (f.has("report")) {
+    const Item r = f.get("report");
+    s.report = report(rd, &r, s.name);
+  } else {
+    s.report = report(rd, nullptr, s.name);
+  }
+  if (f.has("trace")) {
+    const Item ti = f.get("trace");
+    Fields t(rd, ti, "trace", {"messages", "vector_clocks"});
+    if (t.has("messages")) s.trace.messages = rd.boolean(t.get("messages"));
+    if (t.has("vector_clocks")) s.trace.vector_clocks = rd.boolean(t.get("vector_clocks"));
+  }
+  return s;
+}
+
+std::string error_text(const std::string& file, int line, int column, const std::string& message) {
+  std::string where = file;
+  if (line > 0) {
+    where += fmt::format(":{}", line);
+    if (column > 0) where += fmt::format(":{}", column);
+  }
+  return where + ": " + message;
+}
+
+}  // namespace
+
+ScenarioError::ScenarioError(const std::string& file, int line, int column,
+                             const std::string& message)
+    : std::runtime_error(error_text(file, line, column, message)),
+      file(file),
+      line(line),
+      column(column) {}
+
+const char* topology_name(Topology t) {
+  switch (t) {
+    case Topology::Full:
+      return "full";
+    case Topology::Star:
+      return "star";
+    case Topology::Ring:
+      return "ring";
+    case Topology::Regions:
+      return "regions";
+    case Topology::Edges:
+      return "edges";
+    case Topology::Platform:
+      return "platform";
+  }
+  return "?";
+}
+
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::Crash:
+      return "crash";
+    case FaultKind::Restart:
+      return "restart";
+    case FaultKind::Partition:
+      return "partition";
+    case FaultKind::Cut:
+      return "cut";
+    case FaultKind::Heal:
+      return "heal";
+    case FaultKind::Latency:
+      return "latency";
+    case FaultKind::Loss:
+      return "loss";
+    case FaultKind::Random:
+      return "random";
+  }
+  return "?";
+}
+
+Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw ScenarioError(path, 0, 0, "no such scenario file");
+  if (fs::is_directory(path, ec)) {
+    throw ScenarioError(path, 0, 0, "is a directory, not a scenario file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) throw ScenarioError(path, 0, 0, "cannot read the scenario file");
+  return parse_scenario(text.str(), path, schemas);
+}
+
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
+                        const ProtocolSchemas& schemas) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml_text);
+  } catch (const YAML::Exception& e) {
+    // ParserException and the rest carry the position where yaml-cpp gave up.
+    throw ScenarioError(file, std::max(e.mark.line, -1) + 1, std::max(e.mark.column, -1) + 1,
+                        e.msg);
+  }
+  if (docs.empty() || docs[0].IsNull()) {
+    throw ScenarioError(file, 1, 1,
+                        "the scenario is empty (it needs at least duration and "
+                        "cluster)");
+  }
+  if (docs.size() > 1) {
+    const YAML::Mark m = docs[1].Mark();
+    throw ScenarioError(file, std::max(m.line, -1) + 1, std::max(m.column, -1) + 1,
+                        "a scenario file holds one YAML document; this is a second one");
+  }
+  Reader rd(file);
+  return read_scenario(rd, docs[0], schemas);
+}
+
+Scenario with_protocol(const Scenario& s, const std::string& protocol,
+                       const ProtocolSchemas& schemas) {
+  Scenario r = s;
+  if (protocol == s.protocol.name) return r;
+  Reader rd(s.file);
+  rd.set_duration(s.duration_ns);
+  rd.set_node_names(s.cluster.node_names);
+  if (s.protocol.source) {
+    const Item section = item_of(*s.protocol.source);
+    r.protocol = read_protocol(rd, &section, schemas, &protocol);
+  } else {
+    r.protocol = read_protocol(rd, nullptr, schemas, &protocol);
+  }
+  return r;
+}
+
+}  // namespace synod::sim

@@ -1,0 +1,95 @@
+// The protocol section: `name` picks a protocol family, and the rest of the section belongs to
+// that family's schema (sim/families/). The loader only checks that every key is known to some
+// family, and that it applies to the one named: a key meant for another protocol is an error that
+// says which protocols it applies to, never a setting silently ignored.
+#include <fmt/format.h>
+
+#include "sim/scenario/sections.hpp"
+
+namespace synod::sim {
+
+namespace {
+
+std::vector<std::string> names_of(const ProtocolSchemas& schemas) {
+  std::vector<std::string> out;
+  for (const ProtocolSchema& s : schemas) out.push_back(s.name);
+  return out;
+}
+
+// Every key some family reads, in registration order: the keys a protocol section may hold.
+std::vector<std::string> all_keys(const ProtocolSchemas& schemas) {
+  std::vector<std::string> out = {"name"};
+  for (const ProtocolSchema& s : schemas)
+    for (const std::string& k : s.keys)
+      if (!contains(out, k)) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> schemas_reading(const ProtocolSchemas& schemas, const std::string& key) {
+  std::vector<std::string> out;
+  for (const ProtocolSchema& s : schemas)
+    if (contains(s.keys, key)) out.push_back(s.name);
+  return out;
+}
+
+const ProtocolSchema* find_schema(const ProtocolSchemas& schemas, const std::string& name) {
+  for (const ProtocolSchema& s : schemas)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+ProtocolSpec read_protocol(const Reader& rd, const Item* item, const ProtocolSchemas& schemas,
+                           const std::string* rename) {
+  if (schemas.empty()) throw ScenarioError(rd.file(), 0, 0, "no protocol is registered");
+  ProtocolSpec p;
+  p.name = schemas.front().name;
+  if (item == nullptr) {
+    if (rename != nullptr) p.name = *rename;
+    const ProtocolSchema* schema = find_schema(schemas, p.name);
+    if (schema == nullptr) {
+      throw ScenarioError(rd.file(), 0, 0,
+                          fmt::format("unknown protocol '{}' (known: {})", p.name,
+                                      join(names_of(schemas))));
+    }
+    p.config = schema->parse(rd, Fields(rd, "protocol"));
+    return p;
+  }
+  const std::vector<std::string> keys = all_keys(schemas);
+  Fields f(rd, *item, "protocol", keys);
+  p.source = std::make_shared<const YAML::Node>(item->node);
+  if (f.has("name")) {
+    const Item ni = f.get("name");
+    p.name = rd.text(ni, "a protocol name like raft");
+  }
+  if (rename != nullptr) p.name = *rename;
+  const ProtocolSchema* schema = find_schema(schemas, p.name);
+  if (schema == nullptr) {
+    const std::string message =
+        fmt::format("unknown protocol '{}' (known: {})", p.name, join(names_of(schemas)));
+    if (rename != nullptr) throw ScenarioError(rd.file(), 0, 0, message);
+    rd.fail(f.get("name"), message);
+  }
+  if (rename == nullptr) {
+    for (const std::string& key : keys) {
+      if (key == "name" || !f.has(key) || contains(schema->keys, key)) continue;
+      f.forbid(key, fmt::format("applies only to {}, not to {}", join(schemas_reading(schemas, key)),
+                                p.name));
+    }
+    p.config = schema->parse(rd, f);
+    return p;
+  }
+  // Read again for another protocol: only the keys that apply to it.
+  std::vector<std::string> kept;
+  YAML::Node only(YAML::NodeType::Map);
+  for (auto it = item->node.begin(); it != item->node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (contains(schema->keys, key)) only[it->first] = it->second;
+  }
+  const Item filtered{only, item->mark};
+  p.config = schema->parse(rd, Fields(rd, filtered, "protocol", keys));
+  return p;
+}
+
+}  // namespace synod::sim
