@@ -5,152 +5,67 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
+#include <string>
+#include <utility>
 
 #include "protocols/common/message.hpp"
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
 #include "protocols/lamport/lww_messages.hpp"
 #include "protocols/lamport/lww_node.hpp"
+#include "tests/protocols/cluster_harness.hpp"
+#include "tests/protocols/test_fixtures.hpp"
 
 namespace synod::lamport {
 namespace {
 
 constexpr Nanos kMs = kNanosPerMilli;
-constexpr Address kClient = 100;
+using testkit::kClient;
 
+// Commands here name their key before the value, as the tests read best.
 Command cmd(int64_t client, uint64_t seq, OpType type, std::string key, int64_t value = 0,
             int64_t expected = 0) {
-  Command c;
-  c.client = client;
-  c.seq = seq;
-  c.type = type;
-  c.key = std::move(key);
-  c.value = value;
-  c.expected = expected;
-  return c;
+  return testkit::cmd(client, seq, type, value, expected, std::move(key));
 }
 
-// Replicas, a network with random delays (so reordering), optional loss and duplication, and a
-// `cut` predicate for partitions. Client commands are handed to a replica directly; its reply is
+using Net = testkit::ClusterHarness<LwwNode>;
+
+// Replicas on the harness's network with random delays (so reordering), optional loss and
+// duplication, and partitions. Client commands are handed to a replica directly; its reply is
 // returned.
 class LwwCluster {
  public:
   LwwCluster(int n, uint64_t seed, LwwConfig config = {})
-      : seed_(seed), rng_(Rng::stream(seed, "net")) {
-    for (NodeId i = 0; i < n; ++i) {
-      nodes_.push_back(std::make_unique<LwwNode>(i, n, config, Rng::stream(seed, "lww", i)));
-      Outbox out;
-      nodes_.back()->start(0, out);
-      handle(i, out);
-    }
+      : net(n, seed, "net", [config](const testkit::Boot<testkit::NoStorage>& b) {
+          return std::make_unique<LwwNode>(b.id, b.cluster_size, config, b.rng("lww"));
+        }) {
+    net.links.latency_min = 1 * kMs;
+    net.links.latency_max = 20 * kMs;
+    net.start_all();
   }
 
-  LwwNode& node(NodeId i) { return *nodes_[static_cast<size_t>(i)]; }
-  int size() const { return static_cast<int>(nodes_.size()); }
+  LwwNode& node(NodeId i) { return net.node(i); }
 
   ClientResult command(NodeId at, const Command& c) {
-    Outbox out;
-    node(at).on_message(now_, kClient, ClientRequest(c), out);
+    const Outbox out = net.inject(kClient, at, ClientRequest(c));
     std::optional<ClientResult> result;
     for (const auto& s : out.messages) {
       if (s.to == kClient) result = static_cast<const ClientReply&>(*s.message).result;
     }
-    handle(at, out);
     EXPECT_TRUE(result.has_value()) << "no reply from n" << at;
     return result.value_or(ClientResult{ReplyStatus::Fail, std::nullopt});
   }
 
   // Delivers every message in flight, in random order (timers do not fire).
-  void deliver_all() {
-    while (!flight_.empty()) {
-      const size_t k = rng_.below(flight_.size());
-      InFlight m = flight_[k];
-      flight_.erase(flight_.begin() + static_cast<std::ptrdiff_t>(k));
-      Outbox out;
-      node(m.to).on_message(now_, m.from, *m.message, out);
-      handle(m.to, out);
-    }
-  }
-
+  void deliver_all() { net.deliver_all_shuffled(); }
   // Runs messages (by delivery time) and anti-entropy timers until `end`.
-  void run_until(Nanos end) {
-    while (!::testing::Test::HasFatalFailure()) {
-      Nanos t = kNever;
-      NodeId timer_node = kNoNode;
-      for (NodeId i = 0; i < size(); ++i) {
-        if (node(i).next_timer() < t) {
-          t = node(i).next_timer();
-          timer_node = i;
-        }
-      }
-      auto next =
-          std::min_element(flight_.begin(), flight_.end(),
-                           [](const InFlight& a, const InFlight& b) { return a.at < b.at; });
-      const bool message_first = next != flight_.end() && next->at <= t;
-      if (message_first) t = next->at;
-      if (t > end) break;
-      now_ = t;
-      Outbox out;
-      if (message_first) {
-        InFlight m = *next;
-        flight_.erase(next);
-        node(m.to).on_message(now_, m.from, *m.message, out);
-        handle(m.to, out);
-      } else {
-        node(timer_node).on_timer(now_, out);
-        handle(timer_node, out);
-      }
-    }
-    now_ = std::max(now_, end);
-  }
+  void run_until(Nanos end) { net.run_until(end); }
+  bool converged() const { return net.converged(); }
+  int64_t updates_sent() const { return net.sent(MsgKind::LwwUpdate); }
 
-  bool converged() {
-    for (NodeId i = 1; i < size(); ++i) {
-      if (node(i).state_digest() != node(0).state_digest()) return false;
-    }
-    return true;
-  }
-
-  std::function<bool(NodeId, NodeId)> cut;  // true: messages from -> to are dropped
-  double drop = 0;
-  double duplicate = 0;
-  int64_t updates_sent = 0;
-  Nanos now() const { return now_; }
-
- private:
-  struct InFlight {
-    Nanos at;
-    NodeId from;
-    NodeId to;
-    MessagePtr message;
-  };
-
-  void handle(NodeId from, const Outbox& out) {
-    for (const std::string& line : node(from).check_invariants()) {
-      ADD_FAILURE() << "seed=" << seed_ << " " << line;
-    }
-    for (const auto& s : out.messages) {
-      if (s.to == kClient) continue;
-      updates_sent += s.message->kind() == MsgKind::LwwUpdate;
-      if (cut && cut(from, s.to)) continue;
-      if (rng_.chance(drop)) continue;
-      const int copies = rng_.chance(duplicate) ? 2 : 1;
-      for (int c = 0; c < copies; ++c) {
-        flight_.push_back({now_ + rng_.between(1 * kMs, 20 * kMs), from, s.to, s.message});
-      }
-    }
-  }
-
-  uint64_t seed_;
-  Rng rng_;
-  std::vector<std::unique_ptr<LwwNode>> nodes_;
-  std::vector<InFlight> flight_;
-  Nanos now_ = 0;
+  Net net;  // links and partitions are the tests' to set
 };
 
 LwwConfig no_anti_entropy() {
@@ -186,7 +101,7 @@ TEST(LamportLww, WriteIsStampedAppliedAndBroadcast) {
 TEST(LamportLww, ConcurrentWritesConvergeToLargestStamp) {
   for (uint64_t seed = 1; seed <= 50; ++seed) {
     LwwCluster c(3, seed, no_anti_entropy());
-    c.duplicate = 0.3;
+    c.net.links.duplicate = 0.3;
     // Give the replicas different clocks first: n0 writes another key a few times.
     const int warmup = static_cast<int>(seed % 4);
     for (int k = 0; k < warmup; ++k) c.command(0, cmd(9, 1 + k, OpType::Write, "other", k));
@@ -216,14 +131,14 @@ TEST(LamportLww, ConcurrentWritesConvergeToLargestStamp) {
 // anti-entropy, in both directions.
 TEST(LamportLww, AntiEntropyRepairsMissedUpdates) {
   LwwCluster c(3, 4);
-  c.cut = [](NodeId from, NodeId to) { return to == 2 || from == 2; };  // n2 isolated
+  c.net.partition({2});
   c.command(0, cmd(1, 1, OpType::Write, "a", 1));
   c.command(1, cmd(2, 1, OpType::Write, "b", 2));
   c.command(2, cmd(3, 1, OpType::Write, "c", 3));
   c.run_until(50 * kMs);
   EXPECT_FALSE(c.node(2).get("a").has_value());
   EXPECT_FALSE(c.node(0).get("c").has_value());
-  c.cut = nullptr;  // heal; no new writes: only anti-entropy can repair
+  c.net.heal();  // no new writes: only anti-entropy can repair
   c.run_until(2 * kNanosPerSecond);
   EXPECT_TRUE(c.converged());
   for (NodeId i = 0; i < 3; ++i) EXPECT_EQ(c.node(i).state_digest(), "a=1@1.n0 b=2@1.n1 c=3@1.n2");
@@ -234,8 +149,8 @@ TEST(LamportLww, AntiEntropyRepairsMissedUpdates) {
 TEST(LamportLww, ConvergesAfterLossyLoad) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     LwwCluster c(5, seed);
-    c.drop = 0.2;
-    c.duplicate = 0.1;
+    c.net.links.drop = 0.2;
+    c.net.links.duplicate = 0.1;
     Rng load = Rng::stream(seed, "load");
     uint64_t seq = 0;
     for (Nanos t = 0; t < 500 * kMs; t += 2 * kMs) {
@@ -246,7 +161,7 @@ TEST(LamportLww, ConvergesAfterLossyLoad) {
       const OpType type = load.chance(0.5) ? OpType::Write : OpType::Read;
       c.command(at, cmd(1, seq, type, key, static_cast<int64_t>(seq)));
     }
-    c.drop = 0;
+    c.net.links.drop = 0;
     c.run_until(3 * kNanosPerSecond);
     EXPECT_TRUE(c.converged()) << "seed " << seed;
     EXPECT_FALSE(c.node(0).state().empty());
@@ -260,13 +175,13 @@ TEST(LamportLww, StaleReadAcrossPartition) {
   c.command(0, cmd(1, 1, OpType::Write, "x", 1));
   c.run_until(100 * kMs);
   ASSERT_TRUE(c.converged());
-  c.cut = [](NodeId from, NodeId to) { return (from == 0) != (to == 0); };  // {n0} | {n1, n2}
+  c.net.partition({0});  // {n0} | {n1, n2}
   EXPECT_EQ(c.command(0, cmd(1, 2, OpType::Write, "x", 5)).status, ReplyStatus::Ok);
   c.run_until(300 * kMs);
   const ClientResult stale = c.command(1, cmd(2, 1, OpType::Read, "x"));
   EXPECT_EQ(stale.status, ReplyStatus::Ok);
   EXPECT_EQ(stale.value, 1) << "the acknowledged write of 5 is not visible at n1";
-  c.cut = nullptr;
+  c.net.heal();
   c.run_until(2 * kNanosPerSecond);
   EXPECT_EQ(c.command(1, cmd(2, 2, OpType::Read, "x")).value, 5);
 }
@@ -292,15 +207,15 @@ TEST(LamportLww, RetriedWriteIsNotAppliedTwice) {
   c.command(0, cmd(4, 1, OpType::Write, "x", 7));
   c.deliver_all();
   const Stamp first = c.node(0).state().at("x").stamp;
-  const int64_t sent = c.updates_sent;
+  const int64_t sent = c.updates_sent();
   EXPECT_EQ(c.command(0, cmd(4, 1, OpType::Write, "x", 7)).status, ReplyStatus::Ok);  // same node
   EXPECT_EQ(c.command(1, cmd(4, 1, OpType::Write, "x", 7)).status, ReplyStatus::Ok);  // another
   c.deliver_all();
-  EXPECT_EQ(c.updates_sent, sent);
+  EXPECT_EQ(c.updates_sent(), sent);
   for (NodeId i = 0; i < 3; ++i) EXPECT_EQ(c.node(i).state().at("x").stamp, first);
   // A new command of the client is executed normally.
   c.command(1, cmd(4, 2, OpType::Write, "x", 8));
-  EXPECT_GT(c.updates_sent, sent);
+  EXPECT_GT(c.updates_sent(), sent);
 }
 
 // cas compares against the local copy only: two replicas both accept a cas from the same

@@ -9,17 +9,16 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <memory>
-#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "protocols/common/message.hpp"
 #include "protocols/common/node.hpp"
-#include "protocols/common/rng.hpp"
 #include "protocols/lamport/mutex_messages.hpp"
 #include "protocols/lamport/mutex_node.hpp"
+#include "tests/protocols/cluster_harness.hpp"
 
 namespace synod::lamport {
 namespace {
@@ -33,111 +32,51 @@ struct NetFaults {
   Nanos latency_max = 30 * kMs;  // jitter far above the hold time: channels reorder constantly
 };
 
+using Net = testkit::ClusterHarness<MutexNode>;
+
 // A cluster of MutexNodes and a network that delivers each message after a random delay, so
 // messages on one channel overtake each other. Time advances event by event.
 class MutexCluster {
  public:
   MutexCluster(int n, uint64_t seed, MutexConfig config, NetFaults faults = {})
-      : n_(n), seed_(seed), config_(config), faults_(faults), rng_(Rng::stream(seed, "net")) {
-    for (NodeId i = 0; i < n_; ++i) {
-      nodes_.push_back(make_node(i, 0));
-      alive_.push_back(true);
-    }
-    for (NodeId i = 0; i < n_; ++i) {
-      Outbox out;
-      nodes_[static_cast<size_t>(i)]->start(0, out);
-      handle(i, out);
-    }
+      : net_(n, seed, "net", [config](const testkit::Boot<testkit::NoStorage>& b) {
+          return std::make_unique<MutexNode>(b.id, b.cluster_size, config, b.rng("mutex"));
+        }) {
+    net_.links.latency_min = faults.latency_min;
+    net_.links.latency_max = faults.latency_max;
+    net_.links.drop = faults.drop;
+    net_.links.duplicate = faults.duplicate;
+    net_.on_step = [this](NodeId i, const Outbox& out) {
+      mutex_messages_ += static_cast<int64_t>(out.messages.size());
+      for (const ProtocolEvent& e : out.events) on_event(i, e);
+    };
+    net_.start_all();
   }
 
-  void run_until(Nanos end) {
-    while (!::testing::Test::HasFailure()) {
-      Nanos t = kNever;
-      for (NodeId i = 0; i < n_; ++i) {
-        if (alive_[static_cast<size_t>(i)]) t = std::min(t, node(i).next_timer());
-      }
-      auto next_msg = std::min_element(flight_.begin(), flight_.end(),
-                                       [](const auto& a, const auto& b) { return a.at < b.at; });
-      const bool message_first = next_msg != flight_.end() && next_msg->at <= t;
-      if (message_first) t = next_msg->at;
-      if (t > end || t == kNever) break;
-      now_ = t;
-      if (message_first) {
-        InFlight m = *next_msg;
-        flight_.erase(next_msg);
-        if (!alive_[static_cast<size_t>(m.to)]) continue;  // a dead node's messages vanish
-        Outbox out;
-        node(m.to).on_message(now_, m.from, *m.message, out);
-        handle(m.to, out);
-      } else {
-        for (NodeId i = 0; i < n_; ++i) {
-          if (!alive_[static_cast<size_t>(i)] || node(i).next_timer() > now_) continue;
-          Outbox out;
-          node(i).on_timer(now_, out);
-          handle(i, out);
-          break;
-        }
-      }
-    }
-  }
+  void run_until(Nanos end) { net_.run_until(end); }
 
   void crash(NodeId i) {
-    alive_[static_cast<size_t>(i)] = false;
+    net_.crash(i);
     if (in_cs_ == i) in_cs_ = kNoNode;  // its critical section ends with it
   }
+  void restart(NodeId i) { net_.restart(i); }
 
-  void restart(NodeId i) {
-    nodes_[static_cast<size_t>(i)] = make_node(i, ++incarnations_);
-    alive_[static_cast<size_t>(i)] = true;
-    Outbox out;
-    node(i).start(now_, out);
-    handle(i, out);
-  }
-
-  MutexNode& node(NodeId i) { return *nodes_[static_cast<size_t>(i)]; }
-  Nanos now() const { return now_; }
+  MutexNode& node(NodeId i) { return net_.node(i); }
+  Nanos now() const { return net_.now(); }
   int64_t mutex_messages() const { return mutex_messages_; }
   int64_t requests() const { return requests_; }
   int64_t entries() const { return static_cast<int64_t>(grants_.size()); }
   const std::vector<std::pair<int64_t, NodeId>>& grants() const { return grants_; }
   const std::vector<Nanos>& grant_times() const { return grant_times_; }
   const std::vector<Nanos>& request_times() const { return request_times_; }
-  std::string where() const { return fmt::format("seed={} t={}ms", seed_, now_ / kMs); }
+  std::string where() const { return fmt::format("seed={} t={}ms", net_.seed(), now() / kMs); }
 
  private:
-  struct InFlight {
-    Nanos at;
-    NodeId from;
-    NodeId to;
-    MessagePtr message;
-  };
-
-  std::unique_ptr<MutexNode> make_node(NodeId i, uint64_t incarnation) const {
-    return std::make_unique<MutexNode>(
-        i, n_, config_, Rng::stream(seed_, "mutex", static_cast<uint64_t>(i) * 1000 + incarnation));
-  }
-
-  void handle(NodeId from, const Outbox& out) {
-    for (const std::string& line : node(from).check_invariants()) {
-      ADD_FAILURE() << where() << " " << line;
-    }
-    for (const ProtocolEvent& e : out.events) on_event(from, e);
-    for (const Outbox::Send& s : out.messages) {
-      ++mutex_messages_;
-      if (rng_.chance(faults_.drop)) continue;
-      const int copies = rng_.chance(faults_.duplicate) ? 2 : 1;
-      for (int c = 0; c < copies; ++c) {
-        const Nanos delay = rng_.between(faults_.latency_min, faults_.latency_max);
-        flight_.push_back({now_ + delay, from, s.to, s.message});
-      }
-    }
-  }
-
   void on_event(NodeId from, const ProtocolEvent& e) {
     switch (e.type) {
       case EventType::CsRequest:
         ++requests_;
-        request_times_.push_back(now_);
+        request_times_.push_back(now());
         return;
       case EventType::CsEnter:
         EXPECT_EQ(in_cs_, kNoNode)
@@ -148,7 +87,7 @@ class MutexCluster {
               << where() << ": grant out of timestamp order";
         }
         grants_.emplace_back(e.term, from);
-        grant_times_.push_back(now_);
+        grant_times_.push_back(now());
         return;
       case EventType::CsExit:
         EXPECT_EQ(in_cs_, from) << where();
@@ -158,16 +97,7 @@ class MutexCluster {
     }
   }
 
-  const int n_;
-  const uint64_t seed_;
-  const MutexConfig config_;
-  const NetFaults faults_;
-  Rng rng_;
-  std::vector<std::unique_ptr<MutexNode>> nodes_;
-  std::vector<bool> alive_;
-  uint64_t incarnations_ = 0;
-  std::vector<InFlight> flight_;
-  Nanos now_ = 0;
+  Net net_;
   NodeId in_cs_ = kNoNode;
   int64_t mutex_messages_ = 0;
   int64_t requests_ = 0;
@@ -268,87 +198,63 @@ TEST(LamportMutex, CrashedNodeBlocksTheOthers) {
 
 // --- Hand-ordered deliveries ----------------------------------------------------------------
 
-// A network the test drives message by message.
+// A network the test drives message by message: the harness holds every message until the test
+// delivers it.
 class HandNet {
  public:
-  explicit HandNet(int n) {
-    MutexConfig quiet;
-    quiet.request_rate_per_s = 0;  // nodes request only when the test says so
-    quiet.hold = 1 * kMs;
-    for (NodeId i = 0; i < n; ++i) {
-      nodes_.push_back(std::make_unique<MutexNode>(i, n, quiet, Rng::stream(9, "hand", i)));
-      Outbox out;
-      nodes_.back()->start(0, out);
-      take(i, out);
-    }
+  explicit HandNet(int n)
+      : net_(n, 9, "hand-net", [](const testkit::Boot<testkit::NoStorage>& b) {
+          MutexConfig quiet;
+          quiet.request_rate_per_s = 0;  // nodes request only when the test says so
+          quiet.hold = 1 * kMs;
+          return std::make_unique<MutexNode>(b.id, b.cluster_size, quiet, b.rng("hand"));
+        }) {
+    net_.links.hold = true;
+    net_.on_step = [this](NodeId i, const Outbox& out) {
+      for (const auto& e : out.events) {
+        if (e.type == EventType::CsEnter) entered.push_back(i);
+      }
+    };
+    net_.start_all();
   }
 
-  MutexNode& node(NodeId i) { return *nodes_[static_cast<size_t>(i)]; }
+  MutexNode& node(NodeId i) { return net_.node(i); }
 
   void request(NodeId i) {
-    Outbox out;
-    node(i).request_now(now_, out);
-    take(i, out);
+    net_.input(i, [&](MutexNode& n, Outbox& out) { n.request_now(net_.now(), out); });
   }
 
   // Advances time to the node's exit and lets it release.
   void release(NodeId i) {
     ASSERT_TRUE(node(i).in_cs());
-    now_ = node(i).next_timer();
-    Outbox out;
-    node(i).on_timer(now_, out);
-    take(i, out);
+    net_.fire_timer(i);
   }
 
   // Delivers the k-th pending message of `kind` from `from` to `to` (k = 0: the oldest) and
   // returns a copy of it, so a test can deliver it again.
   MessagePtr deliver(NodeId from, NodeId to, MsgKind kind, int k = 0) {
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->from != from || it->to != to || it->message->kind() != kind || k-- > 0) continue;
-      MessagePtr m = it->message;
-      pending_.erase(it);
-      redeliver(from, to, m);
-      return m;
+    MessagePtr m = net_.deliver_next([&](const Net::InFlight& f) {
+      return f.from == from && f.to == to && f.message->kind() == kind && k-- == 0;
+    });
+    if (!m) {
+      ADD_FAILURE() << "no " << message_kind_name(kind) << " pending from n" << from << " to n"
+                    << to;
     }
-    ADD_FAILURE() << "no " << message_kind_name(kind) << " pending from n" << from << " to n" << to;
-    return nullptr;
+    return m;
   }
 
-  void redeliver(NodeId from, NodeId to, const MessagePtr& m) {
-    Outbox out;
-    node(to).on_message(now_, from, *m, out);
-    take(to, out);
-  }
+  void redeliver(NodeId from, NodeId to, const MessagePtr& m) { net_.inject(from, to, *m); }
 
   // Delivers everything pending, oldest first, until nothing is left.
   void drain() {
-    while (!pending_.empty()) {
-      Pending p = pending_.front();
-      pending_.erase(pending_.begin());
-      redeliver(p.from, p.to, p.message);
+    while (net_.deliver_next([](const Net::InFlight&) { return true; })) {
     }
   }
 
   std::vector<NodeId> entered;  // CsEnter, in order
 
  private:
-  struct Pending {
-    NodeId from;
-    NodeId to;
-    MessagePtr message;
-  };
-
-  void take(NodeId from, const Outbox& out) {
-    for (const std::string& line : node(from).check_invariants()) ADD_FAILURE() << line;
-    for (const auto& s : out.messages) pending_.push_back({from, s.to, s.message});
-    for (const auto& e : out.events) {
-      if (e.type == EventType::CsEnter) entered.push_back(from);
-    }
-  }
-
-  std::vector<std::unique_ptr<MutexNode>> nodes_;
-  std::vector<Pending> pending_;
-  Nanos now_ = 0;
+  Net net_;
 };
 
 std::vector<QueuedRequest> q(std::initializer_list<QueuedRequest> l) { return l; }

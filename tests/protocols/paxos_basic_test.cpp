@@ -301,7 +301,7 @@ TEST(PaxosClient, ARetryAtAnotherNodeIsAnsweredThere) {
   sim.client_send(kClient, 0, cmd(1, 1, OpType::Write, 5));
   sim.client_send(kClient, 1, cmd(1, 1, OpType::Write, 5));
   sim.run_until(2 * kNanosPerSecond);
-  ASSERT_EQ(sim.replies.size(), 2u);
+  ASSERT_EQ(sim.replies().size(), 2u);
   for (NodeId i = 0; i < 3; ++i) {
     EXPECT_EQ(sim.node(i).state_machine().get("x"), std::optional<int64_t>(5));
   }

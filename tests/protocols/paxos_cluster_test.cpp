@@ -17,8 +17,11 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <string>
 #include <type_traits>
+#include <vector>
 
+#include "tests/protocols/client_workload.hpp"
 #include "tests/protocols/paxos_test_util.hpp"
 
 namespace synod::paxos {
@@ -30,66 +33,45 @@ template <class Node>
 class Cluster {
  public:
   Cluster(int n, uint64_t seed, int n_clients)
-      : n_(n),
-        seed_(seed),
-        rng_(Rng::stream(seed, "paxos-cluster-test")),
-        sim_(n, config(), seed),
+      : sim_(n, Config{}, seed, "paxos-cluster-test"),
+        drop_(static_cast<double>(sim_.rng().below(16)) / 100),  // 0-15%
+        clients_(sim_, n_clients, ClientTarget::Random),
         applied_by_(static_cast<size_t>(n), 0) {
-    drop_ = static_cast<double>(rng_.below(16)) / 100;  // 0-15%
-    sim_.latency = [this](Address, Address, const Message&) {
-      return rng_.between(1 * kMs, 10 * kMs);
-    };
-    sim_.drop = [this](Address, Address, const Message&) { return faults_ && rng_.chance(drop_); };
-    sim_.duplicate = [this](Address, Address, const Message&) {
-      return faults_ && rng_.chance(0.03);
-    };
+    sim_.links.latency_min = 1 * kMs;
+    sim_.links.latency_max = 10 * kMs;
+    sim_.links.drop = drop_;
+    sim_.links.duplicate = 0.03;
     sim_.on_step = [this](NodeId i, const Outbox& out) {
       for (const ProtocolEvent& e : out.events) observe(i, e);
     };
-    sim_.on_reply = [this](const typename Sim<Node>::Reply& r) { on_reply(r); };
-    sim_.external_timer = [this] { return next_external(); };
-    sim_.on_external = [this] { run_external(); };
-    for (int c = 0; c < n_clients; ++c) {
-      Client client;
-      client.address = n_ + c;
-      client.id = c + 1;
-      client.next_issue = rng_.between(0, 5 * kMs);
-      clients_.push_back(client);
-    }
-    next_fault_ = rng_.between(100 * kMs, 400 * kMs);
-  }
-
-  static Config config() {
-    Config c;
-    return c;
+    sim_.add_agent({[this] { return faults_ ? next_fault_ : kNever; }, [this] { inject_fault(); }});
+    next_fault_ = sim_.rng().between(100 * kMs, 400 * kMs);
   }
 
   void run_until(Nanos t) { sim_.run_until(t); }
-  bool failed() const { return sim_.failed; }
+  bool failed() const { return sim_.failed(); }
   void heal() {
     faults_ = false;
-    for (NodeId i = 0; i < n_; ++i) {
+    sim_.links.drop = 0;
+    sim_.links.duplicate = 0;
+    for (NodeId i = 0; i < n(); ++i) {
       if (!sim_.alive(i)) restart(i);
     }
   }
-  void stop_clients() { clients_stopped_ = true; }
-  int64_t ops_done() const {
-    int64_t total = 0;
-    for (const Client& c : clients_) total += c.done;
-    return total;
-  }
+  void stop_clients() { clients_.stop(); }
+  int64_t ops_done() const { return clients_.ops_done(); }
   std::string summary() const {
     return fmt::format(
-        "seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={} ballot_differs={}", seed_,
-        n_, drop_, ops_done(), applied_.size(), chosen_.size(), crashes_, ballot_differs_);
+        "seed={} n={} drop={:.2f} ops={} applied={} chosen={} crashes={} ballot_differs={}",
+        sim_.seed(), n(), drop_, ops_done(), applied_.size(), chosen_.size(), crashes_,
+        ballot_differs_);
   }
-  Sim<Node>& sim() { return sim_; }
 
   // After a quiet period every node has learned and applied the same log (Multi-Paxos: the
   // heartbeats' commit point drives catch-up).
   void expect_converged() {
     const Node& first = sim_.node(0);
-    for (NodeId i = 0; i < n_; ++i) {
+    for (NodeId i = 0; i < n(); ++i) {
       const Node& node = sim_.node(i);
       EXPECT_EQ(node.applied(), static_cast<int64_t>(applied_.size())) << node.describe();
       EXPECT_EQ(node.state_machine().data(), first.state_machine().data()) << node.describe();
@@ -99,61 +81,22 @@ class Cluster {
   int64_t applied() const { return static_cast<int64_t>(applied_.size()); }
 
  private:
-  struct Client {
-    Address address = 0;
-    int64_t id = 0;
-    uint64_t seq = 0;
-    bool outstanding = false;
-    Command command;
-    Nanos next_issue = 0;
-    Nanos retry_at = kNever;
-    int64_t done = 0;
-  };
   struct Votes {
     std::string value;
     std::set<NodeId> acceptors;
   };
 
-  Nanos next_external() const {
-    Nanos t = faults_ ? next_fault_ : kNever;
-    for (const Client& c : clients_) {
-      t = std::min(t, c.outstanding ? c.retry_at : clients_stopped_ ? kNever : c.next_issue);
-    }
-    return t;
-  }
-
-  void run_external() {
-    const Nanos now = sim_.now();
-    for (Client& c : clients_) {
-      if (c.outstanding && c.retry_at <= now) {
-        send_request(c, static_cast<NodeId>(rng_.below(static_cast<uint64_t>(n_))));
-        return;
-      }
-      if (!c.outstanding && !clients_stopped_ && c.next_issue <= now) {
-        c.outstanding = true;
-        c.command = cmd(c.id, ++c.seq, static_cast<OpType>(rng_.below(3)), rng_.between(0, 3),
-                        rng_.between(0, 3), rng_.chance(0.5) ? "a" : "b");
-        send_request(c, static_cast<NodeId>(rng_.below(static_cast<uint64_t>(n_))));
-        return;
-      }
-    }
-    if (faults_ && next_fault_ <= now) inject_fault();
-  }
-
-  void send_request(Client& c, NodeId to) {
-    c.retry_at = sim_.now() + 200 * kMs;
-    sim_.client_send(c.address, to, c.command);
-  }
+  int n() const { return sim_.size(); }
 
   void inject_fault() {
-    next_fault_ = sim_.now() + rng_.between(100 * kMs, 600 * kMs);
-    for (NodeId i = 0; i < n_; ++i) {
+    next_fault_ = sim_.now() + sim_.rng().between(100 * kMs, 600 * kMs);
+    for (NodeId i = 0; i < n(); ++i) {
       if (!sim_.alive(i)) {
         restart(i);
         return;
       }
     }
-    const auto victim = static_cast<NodeId>(rng_.below(static_cast<uint64_t>(n_)));
+    const auto victim = static_cast<NodeId>(sim_.rng().below(static_cast<uint64_t>(n())));
     sim_.crash(victim);
     ++crashes_;
   }
@@ -161,33 +104,6 @@ class Cluster {
   void restart(NodeId i) {
     applied_by_[static_cast<size_t>(i)] = 0;  // a new incarnation re-applies from slot 1
     sim_.restart(i);
-  }
-
-  void on_reply(const typename Sim<Node>::Reply& r) {
-    Client& c = clients_[static_cast<size_t>(r.to - n_)];
-    const ClientReply& reply = r.reply;
-    if (!c.outstanding || reply.seq != c.seq) return;  // an answer to an earlier attempt
-    if (reply.result.status == ReplyStatus::NotLeader) {
-      const NodeId to = reply.leader_hint != kNoNode
-                            ? reply.leader_hint
-                            : static_cast<NodeId>(rng_.below(static_cast<uint64_t>(n_)));
-      send_request(c, to);
-      return;
-    }
-    auto it = reference_results_.find({c.id, c.seq});
-    if (it == reference_results_.end()) {
-      fail(fmt::format("client {} got an answer for {} that was never applied", c.id,
-                       c.command.describe()));
-      return;
-    }
-    if (it->second.status != reply.result.status || it->second.value != reply.result.value) {
-      fail(fmt::format("client {} got {} for {}, the applied order gives {}", c.id,
-                       reply.describe(), c.command.describe(), status_name(it->second.status)));
-    }
-    c.outstanding = false;
-    c.retry_at = kNever;
-    c.next_issue = sim_.now() + rng_.between(0, 5 * kMs);
-    ++c.done;
   }
 
   void observe(NodeId i, const ProtocolEvent& e) {
@@ -216,7 +132,7 @@ class Cluster {
       return;
     }
     v.acceptors.insert(i);
-    if (static_cast<int>(v.acceptors.size()) * 2 <= n_) return;
+    if (static_cast<int>(v.acceptors.size()) * 2 <= n()) return;
     auto [it, fresh] = chosen_.try_emplace(e.index, e.command);
     if (!fresh && it->second != e.command) {
       fail(fmt::format("slot {}: '{}' chosen in ballot {} after '{}' was chosen", e.index,
@@ -259,44 +175,24 @@ class Cluster {
       fail(fmt::format("n{} applied slot {} that it does not hold chosen", i, e.index));
       return;
     }
-    if (d->value.noop) return;
-    const ClientResult r = reference_.apply(d->value.command);
-    reference_results_.try_emplace({d->value.command.client, d->value.command.seq}, r);
+    if (!d->value.noop) clients_.on_applied(d->value.command);
   }
 
-  void fail(const std::string& what) {
-    sim_.failed = true;
-    ADD_FAILURE() << "seed " << seed_ << " at " << to_millis(sim_.now()) << "ms: " << what;
-  }
+  void fail(const std::string& what) { sim_.fail(what); }
 
-  const int n_;
-  const uint64_t seed_;
-  Rng rng_;
   Sim<Node> sim_;
-  double drop_ = 0;
+  const double drop_;
+  ClientWorkload<Sim<Node>> clients_;
   bool faults_ = true;
-  bool clients_stopped_ = false;
   Nanos next_fault_ = kNever;
   int crashes_ = 0;
-  std::vector<Client> clients_;
   std::map<std::pair<int64_t, Ballot>, Votes> votes_;  // (slot, ballot) -> accepted value
   std::map<int64_t, std::string> chosen_;              // slot -> the value chosen there
   std::vector<std::string> applied_;                   // the one applied order, slot - 1
   std::vector<Ballot> applied_ballot_;                 // the ballot its first applier knew
   int64_t ballot_differs_ = 0;       // applies of a slot with another ballot than the first one's
   std::vector<int64_t> applied_by_;  // per node, this incarnation
-  KvStore reference_;
-  std::map<std::pair<int64_t, uint64_t>, ClientResult> reference_results_;
 };
-
-std::pair<uint64_t, uint64_t> seed_range(uint64_t default_count) {
-  if (const char* one = std::getenv("PAXOS_SEED")) {
-    const uint64_t s = std::strtoull(one, nullptr, 10);
-    return {s, s};
-  }
-  const char* count = std::getenv("PAXOS_SEEDS");
-  return {1, count ? std::strtoull(count, nullptr, 10) : default_count};
-}
 
 template <class Node>
 void run_seed(int n, uint64_t seed) {
@@ -316,42 +212,27 @@ void run_seed(int n, uint64_t seed) {
   if (std::getenv("PAXOS_VERBOSE")) fmt::print(stderr, "{}\n", cluster.summary());
 }
 
-// §2.2 safety (only a value that has been proposed may be chosen, only a single value is chosen)
-// under loss, duplication, reordering, crashes and restarts; then progress once healed.
-TEST(PaxosCluster, ThreeNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(40);
-  for (uint64_t seed = first; seed <= last; ++seed) {
-    run_seed<PaxosNode>(3, seed);
-    if (HasFailure()) return;
+// A sweep stops at its first failure, which names its seed.
+template <class Node>
+void sweep(int n, uint64_t default_count) {
+  const auto [first, last] = seed_range("PAXOS", default_count);
+  for (uint64_t seed = first; seed <= last && !::testing::Test::HasFailure(); ++seed) {
+    run_seed<Node>(n, seed);
   }
 }
 
-TEST(PaxosCluster, FiveNodesStaySafeUnderFaultsAndRecover) {
-  const auto [first, last] = seed_range(25);
-  for (uint64_t seed = first; seed <= last; ++seed) {
-    run_seed<PaxosNode>(5, seed);
-    if (HasFailure()) return;
-  }
-}
+// §2.2 safety (only a value that has been proposed may be chosen, only a single value is chosen)
+// under loss, duplication, reordering, crashes and restarts; then progress once healed.
+TEST(PaxosCluster, ThreeNodesStaySafeUnderFaultsAndRecover) { sweep<PaxosNode>(3, 40); }
+
+TEST(PaxosCluster, FiveNodesStaySafeUnderFaultsAndRecover) { sweep<PaxosNode>(5, 25); }
 
 // Multi-Paxos: the same safety properties through leader changes (phase 1 recovery of accepted
 // but unchosen slots, no-op gap filling); after healing, progress and convergence of every
 // replica through heartbeats and catch-up.
-TEST(MultiPaxosCluster, ThreeNodesStaySafeUnderFaultsAndConverge) {
-  const auto [first, last] = seed_range(40);
-  for (uint64_t seed = first; seed <= last; ++seed) {
-    run_seed<MultiPaxosNode>(3, seed);
-    if (HasFailure()) return;
-  }
-}
+TEST(MultiPaxosCluster, ThreeNodesStaySafeUnderFaultsAndConverge) { sweep<MultiPaxosNode>(3, 40); }
 
-TEST(MultiPaxosCluster, FiveNodesStaySafeUnderFaultsAndConverge) {
-  const auto [first, last] = seed_range(25);
-  for (uint64_t seed = first; seed <= last; ++seed) {
-    run_seed<MultiPaxosNode>(5, seed);
-    if (HasFailure()) return;
-  }
-}
+TEST(MultiPaxosCluster, FiveNodesStaySafeUnderFaultsAndConverge) { sweep<MultiPaxosNode>(5, 25); }
 
 }  // namespace
 }  // namespace synod::paxos

@@ -33,7 +33,7 @@ DuelResult duel(bool backoff, Nanos duration) {
         std::max(r.chosen_anywhere, static_cast<int64_t>(sim.storage(i).chosen.size()));
   }
   r.prepares = sim.sent(MsgKind::PaxosPrepare);
-  r.replies = sim.replies.size();
+  r.replies = sim.replies().size();
   return r;
 }
 

@@ -9,19 +9,6 @@ namespace {
 
 using namespace testing;  // NOLINT: the fixtures of this suite
 
-bool mentions(const std::vector<std::string>& lines, const std::string& what) {
-  for (const auto& l : lines) {
-    if (l.find(what) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string s;
-  for (const auto& l : lines) s += l + "\n";
-  return s;
-}
-
 const Ballot b2_1 = make_ballot(2, 1);
 const Ballot b3_2 = make_ballot(3, 2);
 

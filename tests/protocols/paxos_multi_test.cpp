@@ -273,13 +273,13 @@ TEST(MultiPaxosSim, LeaderCrashNewLeaderAndCatchUp) {
   const NodeId other = (leader + 1) % 3;
   sim.client_send(kClient, other, cmd(1, 1, OpType::Write, 5));
   sim.run_until(sim.now() + 100 * kMs);
-  ASSERT_EQ(sim.replies.size(), 1u);
-  EXPECT_EQ(sim.replies[0].reply.result.status, ReplyStatus::NotLeader);
-  EXPECT_EQ(sim.replies[0].reply.leader_hint, leader);
+  ASSERT_EQ(sim.replies().size(), 1u);
+  EXPECT_EQ(sim.replies()[0].reply.result.status, ReplyStatus::NotLeader);
+  EXPECT_EQ(sim.replies()[0].reply.leader_hint, leader);
   sim.client_send(kClient, leader, cmd(1, 1, OpType::Write, 5));
   sim.run_until(sim.now() + 100 * kMs);
-  ASSERT_EQ(sim.replies.size(), 2u);
-  EXPECT_EQ(sim.replies[1].reply.result.status, ReplyStatus::Ok);
+  ASSERT_EQ(sim.replies().size(), 2u);
+  EXPECT_EQ(sim.replies()[1].reply.result.status, ReplyStatus::Ok);
 
   const NodeId lagging = (leader + 2) % 3;
   sim.crash(lagging);
@@ -293,8 +293,8 @@ TEST(MultiPaxosSim, LeaderCrashNewLeaderAndCatchUp) {
   ASSERT_NE(second, kNoNode);
   sim.client_send(kClient, second, cmd(1, 2, OpType::Cas, 6, 5));
   sim.run_until(sim.now() + 200 * kMs);
-  ASSERT_EQ(sim.replies.size(), 3u);
-  EXPECT_EQ(sim.replies[2].reply.result.status, ReplyStatus::Ok);
+  ASSERT_EQ(sim.replies().size(), 3u);
+  EXPECT_EQ(sim.replies()[2].reply.result.status, ReplyStatus::Ok);
 
   sim.storage(lagging).chosen.clear();  // it lost its disk's log copy: must re-learn everything
   sim.restart(lagging);

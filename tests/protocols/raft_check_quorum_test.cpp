@@ -149,7 +149,7 @@ TEST(RaftCheckQuorum, IsolatedLeaderStepsDownAndRepliesNotLeader) {
     c.run_for(200 * kMs);
     const int64_t term = c.node(old).term();
     const NodeId other = (old + 2) % 5;
-    c.isolate({old, (old + 1) % 5});  // a 2|3 partition with the leader in the minority
+    c.partition({old, (old + 1) % 5});  // a 2|3 partition with the leader in the minority
     const Nanos cut_at = c.now();
     c.request(old, cmd(1, 1, OpType::Write, 42));
     c.run_for(2 * kNanosPerSecond);
@@ -162,7 +162,7 @@ TEST(RaftCheckQuorum, IsolatedLeaderStepsDownAndRepliesNotLeader) {
       EXPECT_EQ(c.node(old).role(), Role::Follower);
       EXPECT_EQ(c.node(old).term(), term);  // its pre-votes were cut: no term climbed
       ASSERT_EQ(c.replies().size(), 1u);
-      EXPECT_EQ(c.replies()[0].result.status, ReplyStatus::NotLeader);
+      EXPECT_EQ(c.replies()[0].reply.result.status, ReplyStatus::NotLeader);
     } else {
       EXPECT_EQ(c.node(old).role(), Role::Leader);
       EXPECT_EQ(c.stepped_down_at(old), kNever);

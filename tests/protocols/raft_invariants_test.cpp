@@ -9,19 +9,6 @@ namespace {
 
 using namespace testing;  // NOLINT: the fixtures of this suite
 
-bool mentions(const std::vector<std::string>& lines, const std::string& what) {
-  for (const auto& l : lines) {
-    if (l.find(what) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string s;
-  for (const auto& l : lines) s += l + "\n";
-  return s;
-}
-
 // §5.1: currentTerm increases monotonically. Decreasing the stored term between two checks is
 // reported with the node and both values.
 TEST(RaftInvariants, CatchesATermThatDecreases) {

@@ -275,7 +275,7 @@ TEST(RaftPreVote, RejoiningNodeDoesNotDeposeAHealthyLeader) {
       const int elections = c.elections();
       const NodeId away = (leader + 1) % 5;
 
-      c.isolate({away});
+      c.partition({away});
       c.run_for(2 * kNanosPerSecond);  // about ten election timeouts
       if (pre_vote) {
         EXPECT_EQ(c.node(away).term(), term);

@@ -13,25 +13,14 @@
 
 #include "protocols/common/message.hpp"
 #include "protocols/common/node.hpp"
-#include "protocols/common/rng.hpp"
 #include "protocols/raft/messages.hpp"
 #include "protocols/raft/raft_node.hpp"
+#include "tests/protocols/node_under_test.hpp"
+#include "tests/protocols/test_fixtures.hpp"
 
 namespace synod::raft::testing {
 
-constexpr Address kClient = 100;  // a client address (anything outside 0..cluster_size-1)
-
-inline Command cmd(int64_t client, uint64_t seq, OpType type, int64_t value = 0,
-                   int64_t expected = 0, std::string key = "x") {
-  Command c;
-  c.client = client;
-  c.seq = seq;
-  c.type = type;
-  c.key = std::move(key);
-  c.value = value;
-  c.expected = expected;
-  return c;
-}
+using namespace ::synod::testkit;  // NOLINT: commands, outbox queries, seed ranges
 
 inline Entry entry(int64_t term, Command c) {
   Entry e;
@@ -66,39 +55,37 @@ inline std::vector<int64_t> log_terms(const Storage& s) {
   return terms;
 }
 
+// RequestVote and its reply; with pre_vote set, the pre-vote round's (dissertation §9.6), where
+// `term` is the term the pre-candidate would stand in.
+inline std::shared_ptr<RequestVote> vote_request(bool pre_vote, int64_t term, NodeId cand,
+                                                 int64_t last_index, int64_t last_term) {
+  auto m = std::make_shared<RequestVote>();
+  m->pre_vote = pre_vote;
+  m->term = term;
+  m->candidate = cand;
+  m->last_log_index = last_index;
+  m->last_log_term = last_term;
+  return m;
+}
+inline std::shared_ptr<RequestVoteReply> vote_answer(bool pre_vote, int64_t term, bool granted) {
+  auto m = std::make_shared<RequestVoteReply>();
+  m->pre_vote = pre_vote;
+  m->term = term;
+  m->vote_granted = granted;
+  return m;
+}
+
 inline MessagePtr request_vote(int64_t term, NodeId cand, int64_t last_index, int64_t last_term) {
-  auto m = std::make_shared<RequestVote>();
-  m->term = term;
-  m->candidate = cand;
-  m->last_log_index = last_index;
-  m->last_log_term = last_term;
-  return m;
+  return vote_request(false, term, cand, last_index, last_term);
 }
-
 inline MessagePtr vote_reply(int64_t term, bool granted) {
-  auto m = std::make_shared<RequestVoteReply>();
-  m->term = term;
-  m->vote_granted = granted;
-  return m;
+  return vote_answer(false, term, granted);
 }
-
-// Pre-vote (dissertation §9.6): `term` is the term the pre-candidate would stand in.
 inline MessagePtr pre_vote(int64_t term, NodeId cand, int64_t last_index, int64_t last_term) {
-  auto m = std::make_shared<RequestVote>();
-  m->pre_vote = true;
-  m->term = term;
-  m->candidate = cand;
-  m->last_log_index = last_index;
-  m->last_log_term = last_term;
-  return m;
+  return vote_request(true, term, cand, last_index, last_term);
 }
-
 inline MessagePtr pre_vote_reply(int64_t term, bool granted) {
-  auto m = std::make_shared<RequestVoteReply>();
-  m->pre_vote = true;
-  m->term = term;
-  m->vote_granted = granted;
-  return m;
+  return vote_answer(true, term, granted);
 }
 
 // Raft as the paper has it: no pre-vote, no check-quorum. For tests of plain-Raft behaviour that
@@ -141,64 +128,10 @@ inline MessagePtr append_reject(int64_t term, int64_t reject_index, int64_t conf
   return m;
 }
 
-inline MessagePtr client_request(Command c) {
-  return std::make_shared<ClientRequest>(std::move(c));
-}
-
-// The messages of type M in an outbox, with their destinations.
-template <class M>
-std::vector<std::pair<Address, const M*>> sent(const Outbox& out) {
-  std::vector<std::pair<Address, const M*>> found;
-  for (const auto& s : out.messages) {
-    if (auto* m = dynamic_cast<const M*>(s.message.get())) found.emplace_back(s.to, m);
-  }
-  return found;
-}
-
-template <class M>
-const M* sent_to(const Outbox& out, Address to) {
-  for (const auto& [dest, m] : sent<M>(out)) {
-    if (dest == to) return m;
-  }
-  return nullptr;
-}
-
-inline int count_events(const Outbox& out, EventType type) {
-  int n = 0;
-  for (const auto& e : out.events) n += e.type == type;
-  return n;
-}
-
 // One node under test. Storage lives here, so restart() models a crash and a new incarnation.
-struct TestNode {
+struct TestNode : NodeUnderTest<RaftNode, Storage, Config> {
   TestNode(NodeId id_, int cluster_size_, Storage initial = {}, Config config_ = {})
-      : id(id_), cluster_size(cluster_size_), config(config_), storage(std::move(initial)) {
-    restart();
-  }
-
-  void restart() {
-    ++incarnation;
-    node = std::make_unique<RaftNode>(id, cluster_size, config, &storage,
-                                      Rng::stream(7, "raft-test", id * 1000 + incarnation));
-    out.clear();
-    node->start(now, out);
-    check();
-  }
-
-  const Outbox& deliver(Address from, const MessagePtr& m) {
-    out.clear();
-    node->on_message(now, from, *m, out);
-    check();
-    return out;
-  }
-
-  const Outbox& fire_timer() {
-    now = node->next_timer();
-    out.clear();
-    node->on_timer(now, out);
-    check();
-    return out;
-  }
+      : NodeUnderTest(id_, cluster_size_, config_, std::move(initial), "raft-test") {}
 
   // Times out, then collects pre-votes (if on) and votes from the lowest-numbered peers until it
   // leads.
@@ -217,22 +150,6 @@ struct TestNode {
     }
     ASSERT_EQ(node->role(), Role::Leader);
   }
-
-  void check() {
-    for (const std::string& line : node->check_invariants()) ADD_FAILURE() << line;
-  }
-
-  RaftNode& operator*() { return *node; }
-  RaftNode* operator->() { return node.get(); }
-
-  NodeId id;
-  int cluster_size;
-  Config config;
-  Storage storage;
-  std::unique_ptr<RaftNode> node;
-  Outbox out;
-  Nanos now = 0;
-  uint64_t incarnation = 0;
 };
 
 }  // namespace synod::raft::testing
