@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "sim/scenario/scenario.hpp"
+
 namespace synod::cli {
 
 struct RunFlags {
@@ -32,5 +34,9 @@ int compare_command(const CompareFlags& flags);
 // A duration flag ("--check-timeout 60s") in seconds, read by the program's one duration parser;
 // on a mistake prints "synod: FLAG: <what is wrong>" and returns nullopt.
 std::optional<double> duration_flag(const std::string& flag, const std::string& text);
+
+// Loads a scenario with the registered families; on a mistake prints "synod: file:line:col: ..."
+// and returns false.
+bool load_scenario_flag(const std::string& file, sim::Scenario* out);
 
 }  // namespace synod::cli

@@ -84,12 +84,7 @@ void run_all(const Scenario& scenario, const CompareOptions& o, std::vector<Comp
 
 int compare_command(const CompareFlags& flags) {
   Scenario s;
-  try {
-    s = registry::load(flags.scenario_file);
-  } catch (const ScenarioError& e) {
-    std::cerr << "synod: " << e.what() << "\n";
-    return 2;
-  }
+  if (!load_scenario_flag(flags.scenario_file, &s)) return 2;
   CompareOptions o;
   std::stringstream ss(flags.protocols);
   std::string p;

@@ -20,15 +20,20 @@ std::optional<double> duration_flag(const std::string& flag, const std::string& 
   return to_seconds(ns);
 }
 
+bool load_scenario_flag(const std::string& file, sim::Scenario* out) {
+  try {
+    *out = sim::registry::load(file);
+    return true;
+  } catch (const sim::ScenarioError& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return false;
+  }
+}
+
 int run_command(const RunFlags& flags) {
   using namespace synod::sim;
   Scenario s;
-  try {
-    s = registry::load(flags.scenario_file);
-  } catch (const ScenarioError& e) {
-    std::cerr << "synod: " << e.what() << "\n";
-    return 2;
-  }
+  if (!load_scenario_flag(flags.scenario_file, &s)) return 2;
   std::string out_dir = flags.out_dir;
   if (out_dir.empty()) out_dir = s.report.out_dir.empty() ? "out/" + s.name : s.report.out_dir;
   RunResult r;

@@ -11,6 +11,7 @@
 #include "protocols/lamport/lww_node.hpp"
 #include "protocols/lamport/mutex_node.hpp"
 #include "sim/families/family.hpp"
+#include "sim/families/node_factory.hpp"
 #include "sim/report/metrics.hpp"
 
 namespace synod::sim {
@@ -47,40 +48,24 @@ std::shared_ptr<const ProtocolConfig> parse_lww(const Reader& rd, const Fields& 
   return c;
 }
 
-class MutexFactory final : public ProtocolFactory {
- public:
-  explicit MutexFactory(const Scenario& s) : n_(s.node_count()) {
-    const auto& p = s.protocol.config_as<MutexSection>();
-    config_.request_rate_per_s = p.request_rate_per_s;
-    config_.hold = p.hold;
-    config_.start = s.workload.start_ns;
-    config_.stop = s.workload.stop_ns > 0 ? s.workload.stop_ns : s.duration_ns;
-  }
-  std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
-    return std::make_unique<lamport::MutexNode>(id, n_, config_, rng);
-  }
-  uint64_t storage_writes() const override { return 0; }
+std::unique_ptr<ProtocolFactory> mutex_factory(const Scenario& s) {
+  const auto& p = s.protocol.config_as<MutexSection>();
+  lamport::MutexConfig c;
+  c.request_rate_per_s = p.request_rate_per_s;
+  c.hold = p.hold;
+  c.start = s.workload.start_ns;
+  c.stop = s.workload.stop_ns > 0 ? s.workload.stop_ns : s.duration_ns;
+  return std::make_unique<VolatileNodeFactory<lamport::MutexNode, lamport::MutexConfig>>(
+      s.node_count(), c);
+}
 
- private:
-  int n_;
-  lamport::MutexConfig config_;
-};
-
-class LwwFactory final : public ProtocolFactory {
- public:
-  explicit LwwFactory(const Scenario& s) : n_(s.node_count()) {
-    const Nanos period = s.protocol.config_as<LwwSection>().anti_entropy;
-    config_.anti_entropy_interval = period > 0 ? period : kNever;
-  }
-  std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
-    return std::make_unique<lamport::LwwNode>(id, n_, config_, rng);
-  }
-  uint64_t storage_writes() const override { return 0; }
-
- private:
-  int n_;
-  lamport::LwwConfig config_;
-};
+std::unique_ptr<ProtocolFactory> lww_factory(const Scenario& s) {
+  lamport::LwwConfig c;
+  const Nanos period = s.protocol.config_as<LwwSection>().anti_entropy;
+  c.anti_entropy_interval = period > 0 ? period : kNever;
+  return std::make_unique<VolatileNodeFactory<lamport::LwwNode, lamport::LwwConfig>>(
+      s.node_count(), c);
+}
 
 // lamport-mutex: entries, messages per entry (3(N−1) without faults: N−1 requests, acks and
 // releases), and what was still waiting at the end — said plainly, since with a crashed node
@@ -131,7 +116,7 @@ Family lamport_mutex_family() {
   f.summary = "Lamport's 1978 mutual exclusion over logical clocks (no client operations)";
   f.keys = {"request_rate", "hold"};
   f.parse = parse_mutex;
-  f.make_factory = [](const Scenario& s) { return std::make_unique<MutexFactory>(s); };
+  f.make_factory = mutex_factory;
   // It serves no client operations: nothing to linearize, no log to lose writes from.
   f.analysis.traits = {/*replicated_log=*/false, /*promises_linearizability=*/false};
   f.analysis.invariants = [](const std::vector<analysis::RunEvent>& events,
@@ -148,7 +133,7 @@ Family lamport_lww_family() {
   f.summary = "a last-writer-wins store ordered by Lamport timestamps, with anti-entropy";
   f.keys = {"anti_entropy"};
   f.parse = parse_lww;
-  f.make_factory = [](const Scenario& s) { return std::make_unique<LwwFactory>(s); };
+  f.make_factory = lww_factory;
   f.analysis.traits = {/*replicated_log=*/false, /*promises_linearizability=*/false};
   return f;
 }

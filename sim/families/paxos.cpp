@@ -10,6 +10,7 @@
 #include "protocols/paxos/paxos_node.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/leader_timing.hpp"
+#include "sim/families/node_factory.hpp"
 
 namespace synod::sim {
 
@@ -41,24 +42,10 @@ std::shared_ptr<const ProtocolConfig> parse_multipaxos(const Reader& rd, const F
 }
 
 template <class Node>
-class PaxosFactory final : public ProtocolFactory {
- public:
-  explicit PaxosFactory(const Scenario& s)
-      : n_(s.node_count()), config_(s.protocol.config_as<PaxosSection>().paxos), storage_(n_) {}
-  std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
-    return std::make_unique<Node>(id, n_, config_, &storage_[id], rng);
-  }
-  uint64_t storage_writes() const override {
-    uint64_t w = 0;
-    for (const auto& s : storage_) w += s.writes;
-    return w;
-  }
-
- private:
-  int n_;
-  paxos::Config config_;
-  std::vector<paxos::Storage> storage_;
-};
+std::unique_ptr<ProtocolFactory> paxos_factory(const Scenario& s) {
+  return std::make_unique<StoredNodeFactory<Node, paxos::Storage, paxos::Config>>(
+      s.node_count(), s.protocol.config_as<PaxosSection>().paxos);
+}
 
 AnalysisHooks paxos_analysis() {
   AnalysisHooks h;
@@ -75,9 +62,7 @@ Family paxos_family() {
   f.summary = "Basic Paxos (the Synod protocol), one instance per log slot";
   f.keys = {"backoff"};
   f.parse = parse_paxos;
-  f.make_factory = [](const Scenario& s) {
-    return std::make_unique<PaxosFactory<paxos::PaxosNode>>(s);
-  };
+  f.make_factory = paxos_factory<paxos::PaxosNode>;
   f.analysis = paxos_analysis();
   return f;
 }
@@ -88,9 +73,7 @@ Family multipaxos_family() {
   f.summary = "Multi-Paxos: a stable leader that skips phase 1, gap filling and catch-up";
   f.keys = {"election_timeout", "heartbeat"};
   f.parse = parse_multipaxos;
-  f.make_factory = [](const Scenario& s) {
-    return std::make_unique<PaxosFactory<paxos::MultiPaxosNode>>(s);
-  };
+  f.make_factory = paxos_factory<paxos::MultiPaxosNode>;
   f.analysis = paxos_analysis();
   return f;
 }

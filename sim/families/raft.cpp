@@ -5,6 +5,7 @@
 #include "analysis/events.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/leader_timing.hpp"
+#include "sim/families/node_factory.hpp"
 
 namespace synod::sim {
 
@@ -26,25 +27,6 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
   return c;
 }
 
-class RaftFactory final : public ProtocolFactory {
- public:
-  explicit RaftFactory(const Scenario& s)
-      : n_(s.node_count()), config_(s.protocol.config_as<RaftSection>().raft), storage_(n_) {}
-  std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
-    return std::make_unique<raft::RaftNode>(id, n_, config_, &storage_[id], rng);
-  }
-  uint64_t storage_writes() const override {
-    uint64_t w = 0;
-    for (const auto& s : storage_) w += s.writes;
-    return w;
-  }
-
- private:
-  int n_;
-  raft::Config config_;
-  std::vector<raft::Storage> storage_;
-};
-
 }  // namespace
 
 Family raft_family() {
@@ -53,7 +35,10 @@ Family raft_family() {
   f.summary = "Raft: leader election, log replication, pre-vote and check-quorum";
   f.keys = {"election_timeout", "heartbeat", "max_entries_per_append", "pre_vote", "check_quorum"};
   f.parse = parse;
-  f.make_factory = [](const Scenario& s) { return std::make_unique<RaftFactory>(s); };
+  f.make_factory = [](const Scenario& s) {
+    return std::make_unique<StoredNodeFactory<raft::RaftNode, raft::Storage, raft::Config>>(
+        s.node_count(), s.protocol.config_as<RaftSection>().raft);
+  };
   f.analysis.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
   f.analysis.invariants = analysis::check_log_invariants;
   return f;
