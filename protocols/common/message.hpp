@@ -35,6 +35,21 @@ enum class MsgKind : uint16_t {
   LamportRelease,  // mutual exclusion: release of the resource
   LwwUpdate,       // last-writer-wins store: a write (or a batch, for anti-entropy) to merge
   LwwDigest,       // last-writer-wins store: anti-entropy summary a peer compares against
+  // Task scheduling (protocols/tasks): a source submits to the master, the master dispatches to
+  // workers, workers report back
+  TaskSubmit,     // source → master: a task (id, work)
+  TaskResult,     // master → source: the task is done (or, for a duplicate submit, was)
+  TaskRun,        // master → worker: run this task
+  TaskDone,       // worker → master: finished (with its start time, for queueing vs service)
+  TaskHeartbeat,  // worker → master: alive, with its load (queued + running)
+  TaskPull,       // worker → master: pull-based dispatch: send me work (free slots)
+  // Serverless (protocols/serverless): invocations through a controller onto instances on hosts
+  FaasInvoke,     // source → controller: invoke a function
+  FaasResult,     // controller → source: the invocation finished (cold or warm, latency parts)
+  FaasStart,      // controller → host: start an instance of a function (a cold start)
+  FaasRun,        // controller → host: run an invocation on an instance
+  FaasDone,       // host → controller: an invocation finished on an instance
+  FaasStop,       // controller → host: remove an instance (expired or evicted)
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

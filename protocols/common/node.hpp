@@ -1,7 +1,7 @@
 // The contract between a protocol and whatever drives it (the SimGrid driver in sim/, or a unit
 // test). A protocol node is a deterministic state machine in the etcd-raft style:
 //
-//   - it takes one input at a time: start(), on_message(), on_timer();
+//   - it takes one input at a time: start(), on_message(), on_timer(), on_compute_done();
 //   - it hands back its outputs in an Outbox: messages to send and events for the recorder;
 //   - it writes persistent state into a storage object that the driver owns and keeps across
 //     crashes. Writes happen inside the step, before the step returns, so by construction they are
@@ -65,14 +65,25 @@ struct Outbox {
     Address to;
     MessagePtr message;
   };
+  // Work for the node's own CPU: `flops` floating-point operations, run by the driver on the
+  // node's host (its speed and cores: SimGrid's CPU model in the simulator), first come first
+  // served on as many executors as the host has cores. on_compute_done(token) reports the end.
+  // A crash loses the work in progress and the work not yet started.
+  struct Compute {
+    double flops;
+    uint64_t token;
+  };
   std::vector<Send> messages;
   std::vector<ProtocolEvent> events;
+  std::vector<Compute> computes;
 
   void send(Address to, MessagePtr m) { messages.push_back({to, std::move(m)}); }
   void event(ProtocolEvent e) { events.push_back(std::move(e)); }
+  void compute(double flops, uint64_t token) { computes.push_back({flops, token}); }
   void clear() {
     messages.clear();
     events.clear();
+    computes.clear();
   }
 };
 
@@ -89,6 +100,9 @@ class ProtocolNode {
   virtual void on_timer(Nanos now, Outbox& out) = 0;
   // The earliest time the node wants on_timer() called, or kNever.
   virtual Nanos next_timer() const = 0;
+  // Work the node asked for with Outbox::compute() has finished (in the order the host's
+  // executors finish it). Nodes that never compute need not override it.
+  virtual void on_compute_done(Nanos now, uint64_t token, Outbox& out) {}
 
   // The node's own invariants (state checks, and delta checks against the state it had when
   // last called). Returns one line per violation, empty when all hold. Drivers call it after

@@ -61,6 +61,18 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::LamportRelease: return "Release";
     case MsgKind::LwwUpdate: return "Update";
     case MsgKind::LwwDigest: return "Digest";
+    case MsgKind::TaskSubmit: return "TaskSubmit";
+    case MsgKind::TaskResult: return "TaskResult";
+    case MsgKind::TaskRun: return "TaskRun";
+    case MsgKind::TaskDone: return "TaskDone";
+    case MsgKind::TaskHeartbeat: return "TaskHeartbeat";
+    case MsgKind::TaskPull: return "TaskPull";
+    case MsgKind::FaasInvoke: return "FaasInvoke";
+    case MsgKind::FaasResult: return "FaasResult";
+    case MsgKind::FaasStart: return "FaasStart";
+    case MsgKind::FaasRun: return "FaasRun";
+    case MsgKind::FaasDone: return "FaasDone";
+    case MsgKind::FaasStop: return "FaasStop";
     case MsgKind::Ping: return "Ping";
     case MsgKind::kCount: break;
   }

@@ -99,8 +99,14 @@ Platform build_platform(sg4::Engine& engine, const TopologyGraph& topo, int n_cl
 
   sg4::NetZone* zone = sg4::create_full_zone(options.zone_name);
   Platform platform;
-  for (const auto& name : topo.names) {
-    platform.node_hosts.push_back(zone->create_host(name, options.host_speed)->seal());
+  for (size_t i = 0; i < topo.names.size(); ++i) {
+    if (i < options.node_cpus.size()) {
+      const HostSpec& cpu = options.node_cpus[i];
+      platform.node_hosts.push_back(
+          zone->create_host(topo.names[i], cpu.speed_flops)->set_core_count(cpu.cores)->seal());
+    } else {
+      platform.node_hosts.push_back(zone->create_host(topo.names[i], options.host_speed)->seal());
+    }
   }
   for (int k = 0; k < n_clients; ++k) {
     platform.client_hosts.push_back(zone->create_host(client_host_name(k), options.host_speed)->seal());

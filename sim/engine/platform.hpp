@@ -33,6 +33,7 @@ struct Platform {
 struct PlatformOptions {
   std::string zone_name = "synod";
   std::string host_speed = "1Gf";        // CPU speed of every host (for this_actor::execute costs)
+  std::vector<HostSpec> node_cpus;       // if not empty: [i] = node i's speed and cores
   std::string link_bandwidth = "10Gbps"; // of every link; only SimGrid comms feel it
   // SimGrid stores every route's link list in both directions. Long paths make that quadratic
   // blow up (a ring of 1000: 125M link references, 2 GB, 20 s), so when the node routes would hold

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 
@@ -49,16 +50,30 @@ class Runner final : public ClusterControl, public ArrivalContext {
   void wake_client(int index) override { wake(s_.node_count() + index); }
 
  private:
+  // Outbox::compute() work of one incarnation: a FIFO served by one executor actor per core of
+  // the host, each running SimGrid's CPU model (this_actor::execute). Executors are made at the
+  // first compute of an incarnation (a run that never computes creates none); a crash kills them
+  // with the host, and the restarted node gets a fresh queue.
+  struct Executors {
+    std::deque<Outbox::Compute> queue;
+    std::deque<uint64_t> done;  // finished tokens, for the endpoint to hand to its node
+    sg4::MutexPtr mutex;
+    sg4::ConditionVariablePtr cv;
+    bool started = false;
+  };
   struct Slot {
     std::unique_ptr<ProtocolNode> endpoint;
     sg4::Host* host = nullptr;
     sg4::MutexPtr mutex;
     sg4::ConditionVariablePtr cv;
     bool is_node = false;
+    std::shared_ptr<Executors> executors;
   };
 
   void start_endpoint(Address a);
   void endpoint_loop(Address a);
+  void executor_loop(Address a, std::shared_ptr<Executors> ex);
+  void submit_compute(Address a, Slot& slot, const Outbox::Compute& c);
   void flush(Address a, Slot& slot, Outbox& out, Nanos now);
   void on_receive(Address a, const Envelope& env, Nanos now);
   void wake(Address a) {
@@ -88,6 +103,7 @@ void Runner::start_endpoint(Address a) {
   // by the killed actor's unwinding stack.
   slot.mutex = sg4::Mutex::create();
   slot.cv = sg4::ConditionVariable::create();
+  slot.executors = std::make_shared<Executors>();
   sg4::ActorPtr actor =
       sg4::Actor::create(slot.host->get_name(), slot.host, [this, a] { endpoint_loop(a); });
   actor->daemonize();
@@ -108,6 +124,12 @@ void Runner::endpoint_loop(Address a) {
   int timer_firings = 0;
   while (true) {
     now = clock_ns();
+    while (!slot.executors->done.empty()) {
+      const uint64_t token = slot.executors->done.front();
+      slot.executors->done.pop_front();
+      ep->on_compute_done(now, token, out);
+      flush(a, slot, out, now);
+    }
     while (network_->pop_due(a, now, &env)) {
       on_receive(a, env, now);
       ep->on_message(now, env.src, *env.message, out);
@@ -126,6 +148,7 @@ void Runner::endpoint_loop(Address a) {
       flush(a, slot, out, now);
       continue;
     }
+    if (!slot.executors->done.empty()) continue;
     const Nanos wake_at = std::min(network_->next_due(a), ep->next_timer());
     network_->set_wake_time(a, wake_at);
     if (wake_at == kNever)
@@ -161,7 +184,40 @@ void Runner::flush(Address a, Slot& slot, Outbox& out, Nanos now) {
     if (s_.trace.messages) trace_detail_.push_back({now, m.to, m.message->describe()});
     network_->send(now, a, m.to, std::move(m.message), std::move(stamp));
   }
+  for (const Outbox::Compute& c : out.computes) submit_compute(a, slot, c);
   out.clear();
+}
+
+void Runner::submit_compute(Address a, Slot& slot, const Outbox::Compute& c) {
+  std::shared_ptr<Executors> ex = slot.executors;
+  if (!ex->started) {
+    ex->started = true;
+    ex->mutex = sg4::Mutex::create();
+    ex->cv = sg4::ConditionVariable::create();
+    const int cores = slot.host->get_core_count();
+    for (int k = 0; k < cores; ++k) {
+      sg4::Actor::create(slot.host->get_name() + "-cpu" + std::to_string(k), slot.host,
+                         [this, a, ex] { executor_loop(a, ex); })
+          ->daemonize();
+    }
+  }
+  ex->queue.push_back(c);
+  ex->cv->notify_one();
+}
+
+// One core: takes the oldest waiting work, runs it on the host's CPU, hands the token back.
+void Runner::executor_loop(Address a, std::shared_ptr<Executors> ex) {
+  std::unique_lock<sg4::Mutex> lock(*ex->mutex);
+  while (true) {
+    while (ex->queue.empty()) ex->cv->wait(lock);
+    const Outbox::Compute job = ex->queue.front();
+    ex->queue.pop_front();
+    lock.unlock();
+    sg4::this_actor::execute(job.flops);
+    lock.lock();
+    ex->done.push_back(job.token);
+    wake(a);
+  }
 }
 
 // Lamport 1978, IR2: on receipt the clock moves past the message's timestamp.
@@ -207,7 +263,9 @@ void Runner::run() {
                                   std::max(c, 1), &topo);
   } else {
     topo = build_topology(s_.cluster, s_.seed);
-    platform = build_platform(*engine, topo, std::max(c, 1), s_.cluster.client_latency_ns);
+    PlatformOptions options;
+    options.node_cpus = s_.cluster.hosts;
+    platform = build_platform(*engine, topo, std::max(c, 1), s_.cluster.client_latency_ns, options);
   }
 
   Network::Config nc;
@@ -262,6 +320,10 @@ void Runner::run() {
   result_->protocol_steps = steps_;
   result_->trace = std::move(trace_);
   result_->trace_detail = std::move(trace_detail_);
+  std::vector<const ProtocolNode*> live(n, nullptr);
+  for (NodeId i = 0; i < n; ++i)
+    if (network_->is_up(i)) live[i] = slots_[i].endpoint.get();
+  result_->extra = workload_->finish(s_.duration_ns, live);
   for (NodeId i = 0; i < n; ++i) {
     if (!network_->is_up(i)) continue;
     std::string d = slots_[i].endpoint->state_digest();

@@ -50,6 +50,8 @@ struct RunResult {
   std::vector<TraceDetail> trace_detail;
   // At the end of the run: (node, state_digest()) of every live node whose protocol has one.
   std::vector<std::pair<NodeId, std::string>> final_digests;
+  // What the family's workload kept of the run (its ledger), for its report section; may be null.
+  std::shared_ptr<const RunExtra> extra;
   double wall_seconds = 0;      // never written to report.json (it would break determinism)
 };
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
@@ -26,6 +27,12 @@ class ArrivalContext {
   virtual void wake_client(int index) = 0;
 };
 
+// What a workload keeps of a run for its family's report section (a task ledger, ...).
+class RunExtra {
+ public:
+  virtual ~RunExtra() = default;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -39,6 +46,12 @@ class Workload {
   virtual void run_arrivals(ArrivalContext& ctx, Rng rng) {}
   // Arrivals that found every client busy (report.json ops.skipped_arrivals).
   virtual uint64_t skipped_arrivals() const { return 0; }
+  // The run is over (at `end`): what to keep for the report. `nodes[i]` is node i as it stands,
+  // or null if it is down. Called once, after the engine stopped.
+  virtual std::shared_ptr<const RunExtra> finish(Nanos end,
+                                                 const std::vector<const ProtocolNode*>& nodes) {
+    return nullptr;
+  }
 };
 
 }  // namespace synod::sim

@@ -4,6 +4,8 @@
 //
 //   name, summary    what the scenario's `protocol.name` says, and one line for --help and docs
 //   keys, parse      its part of the protocol section (scenario/scenario.hpp, ProtocolSchema)
+//   workload_keys,   the workload section, when the family reads it itself (tasks, invocations)
+//   parse_workload   rather than taking the key-value clients
 //   make_factory     its nodes and their persistent storage (engine/protocol_factory.hpp)
 //   make_workload    the load it takes (engine/workload.hpp); empty: the key-value clients
 //   analysis         its promises (traits), its cluster-wide invariants and its report sections
@@ -31,6 +33,9 @@ struct Family {
   std::string summary;
   std::vector<std::string> keys;
   std::function<std::shared_ptr<const ProtocolConfig>(const Reader&, const Fields&)> parse;
+  // A workload of its own: the workload section's keys and reader (ProtocolSchema).
+  std::vector<std::string> workload_keys;
+  decltype(ProtocolSchema::parse_workload) parse_workload;
   std::function<std::unique_ptr<ProtocolFactory>(const Scenario&)> make_factory;
   std::function<std::unique_ptr<Workload>(const Scenario&)> make_workload;
   AnalysisHooks analysis;

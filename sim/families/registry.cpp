@@ -31,7 +31,8 @@ std::vector<std::string> names() {
 const ProtocolSchemas& schemas() {
   static const ProtocolSchemas all = [] {
     ProtocolSchemas s;
-    for (const Family& f : families()) s.push_back({f.name, f.keys, f.parse});
+    for (const Family& f : families())
+      s.push_back({f.name, f.keys, f.parse, f.workload_keys, f.parse_workload});
     return s;
   }();
   return all;

@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kClusterKeys = {
     "nodes",          "topology", "latency",     "jitter", "loss",    "duplicate",
-    "client_latency", "regions",  "wan_latency", "edges",  "platform"};
+    "client_latency", "regions",  "wan_latency", "edges",  "platform", "hosts"};
+const std::vector<std::string> kHostKeys = {"nodes", "speed", "cores"};
+constexpr int kMaxCores = 1024;
 const std::vector<std::string> kLatencyKeys = {"dist", "value", "min", "max"};
 const std::vector<std::string> kRegionKeys = {"name", "nodes", "latency"};
 
@@ -180,6 +182,43 @@ std::string platform(const Reader& rd, const Item& item) {
   return p.lexically_normal().string();
 }
 
+// A CPU speed as SimGrid writes it: a number and f, kf, Mf, Gf, Tf or Pf (flops per second).
+double speed(const Reader& rd, const Item& item) {
+  const std::string t = rd.text(item, "a CPU speed like 1Gf");
+  const std::pair<const char*, double> units[] = {{"kf", 1e3}, {"Mf", 1e6}, {"Gf", 1e9},
+                                                  {"Tf", 1e12}, {"Pf", 1e15}, {"f", 1}};
+  for (const auto& [suffix, scale] : units) {
+    const std::string sx = suffix;
+    if (t.size() <= sx.size() || t.compare(t.size() - sx.size(), sx.size(), sx) != 0) continue;
+    double v = 0;
+    if (parse_number(t.substr(0, t.size() - sx.size()), &v) && v > 0) return v * scale;
+    break;
+  }
+  rd.fail(item, fmt::format("expected a CPU speed > 0 like 1Gf or 500Mf (flops per second), got '{}'",
+                            t));
+}
+
+// [{nodes: [n2, n3], speed: 2Gf, cores: 4}, ...]: nodes not listed keep 1Gf and 1 core.
+std::vector<HostSpec> hosts(const Reader& rd, const Item& item) {
+  std::vector<HostSpec> out(rd.node_names().size());
+  std::vector<int> line_of(out.size(), 0);
+  for (const Item& hi : rd.list_items(item, "hosts")) {
+    Fields f(rd, hi, "a hosts entry", kHostKeys);
+    HostSpec h;
+    if (f.has("speed")) h.speed_flops = speed(rd, f.get("speed"));
+    if (f.has("cores")) h.cores = rd.count(f.get("cores"), kMaxCores);
+    for (int idx : rd.node_set(f.required("nodes"), "hosts.nodes")) {
+      if (line_of[idx] > 0) {
+        rd.fail(f.get("nodes"), fmt::format("node '{}' is already given a CPU at line {}",
+                                            rd.node_names()[idx], line_of[idx]));
+      }
+      line_of[idx] = hi.mark.line + 1;
+      out[idx] = h;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ClusterSpec read_cluster(Reader& rd, const Item& item) {
@@ -209,7 +248,10 @@ ClusterSpec read_cluster(Reader& rd, const Item& item) {
   }
   if (c.topology == Topology::Platform) {
     f.forbid("latency", "does not apply to topology: platform (the platform file sets latencies)");
+    f.forbid("hosts", "does not apply to topology: platform (the platform file sets host speeds "
+                      "and cores)");
   }
+  c.hosts = f.has("hosts") ? hosts(rd, f.get("hosts")) : std::vector<HostSpec>(c.node_names.size());
   if (f.has("latency")) c.latency = latency(rd, f.get("latency"), "cluster.latency");
   if (f.has("jitter")) c.jitter_ns = rd.duration(f.get("jitter"));
   if (f.has("loss")) c.loss = rd.probability(f.get("loss"));

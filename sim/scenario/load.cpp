@@ -100,7 +100,22 @@ Scenario read_scenario(Reader& rd, const YAML::Node& root, const ProtocolSchemas
   } else {
     s.protocol = read_protocol(rd, nullptr, schemas);
   }
-  if (f.has("workload")) {
+  const ProtocolSchema* schema = find_schema(schemas, s.protocol.name);
+  if (schema != nullptr && schema->parse_workload) {
+    // The family's own workload: it fills in the generic part over these defaults.
+    s.workload = WorkloadSpec{};
+    s.workload.clients = 1;
+    s.workload.stop_ns = s.duration_ns;
+    const std::string context = "workload (for " + s.protocol.name + ")";
+    if (f.has("workload")) {
+      const Item w = f.get("workload");
+      s.workload_config = schema->parse_workload(rd, Fields(rd, w, context, schema->workload_keys),
+                                                 *s.protocol.config, &s.workload);
+    } else {
+      s.workload_config =
+          schema->parse_workload(rd, Fields(rd, context), *s.protocol.config, &s.workload);
+    }
+  } else if (f.has("workload")) {
     const Item w = f.get("workload");
     s.workload = read_workload(rd, &w);
   } else {

@@ -32,13 +32,13 @@ std::vector<std::string> schemas_reading(const ProtocolSchemas& schemas, const s
   return out;
 }
 
+}  // namespace
+
 const ProtocolSchema* find_schema(const ProtocolSchemas& schemas, const std::string& name) {
   for (const ProtocolSchema& s : schemas)
     if (s.name == name) return &s;
   return nullptr;
 }
-
-}  // namespace
 
 ProtocolSpec read_protocol(const Reader& rd, const Item* item, const ProtocolSchemas& schemas,
                            const std::string* rename) {

@@ -71,8 +71,15 @@ struct EdgeSpec {
   Nanos latency_ns = 0;
 };
 
+// A node's CPU: what Outbox::compute() work runs on (SimGrid's CPU model).
+struct HostSpec {
+  double speed_flops = 1e9;  // per core
+  int cores = 1;
+};
+
 struct ClusterSpec {
   std::vector<std::string> node_names;  // size = node count; default n1..nN
+  std::vector<HostSpec> hosts;          // [i] = node i's CPU; default 1Gf, 1 core (Platform: the file's)
   Topology topology = Topology::Full;
   LatencyDist latency;                // per link (Full, Star, Ring); default 1ms constant
   std::vector<Region> regions;        // Regions: every node in exactly one region
@@ -118,11 +125,21 @@ class Reader;
 // How one family reads its protocol section. `keys` are the section's keys it accepts besides
 // `name`; `parse` sees only those (any other key was already reported), and is called with an
 // empty section when the file has none, so it returns its defaults.
+struct WorkloadSpec;
 struct ProtocolSchema {
   std::string name;
   std::vector<std::string> keys;
   std::function<std::shared_ptr<const ProtocolConfig>(const Reader& reader, const Fields& section)>
       parse;
+  // A family with a workload of its own (not key-value clients) reads the workload section:
+  // `workload_keys` are its keys, and `parse_workload` fills in the generic part (clients, start,
+  // stop) and returns its own reading. `config` is what `parse` returned. Empty: the key-value
+  // workload section (docs/scenarios.md, "workload").
+  std::vector<std::string> workload_keys;
+  std::function<std::shared_ptr<const ProtocolConfig>(const Reader& reader, const Fields& section,
+                                                      const ProtocolConfig& config,
+                                                      WorkloadSpec* generic)>
+      parse_workload;
 };
 // The protocols a loader knows, in the order messages list them; the first is the default.
 using ProtocolSchemas = std::vector<ProtocolSchema>;
@@ -221,6 +238,9 @@ struct Scenario {
   std::string name;  // [A-Za-z0-9_.-]+; default: the file's stem
   std::string description;
   uint64_t seed = 1;
+  // A family that reads the workload section itself (tasks, serverless) leaves its reading here;
+  // `workload` then holds only the generic part it filled in (clients, start, stop).
+  std::shared_ptr<const ProtocolConfig> workload_config;
   Nanos duration_ns = 10 * kNanosPerSecond;
   ClusterSpec cluster;
   ProtocolSpec protocol;

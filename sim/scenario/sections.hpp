@@ -28,6 +28,7 @@ ClusterSpec read_cluster(Reader& rd, const Item& item);
 // not apply to it (with_protocol) instead of reporting them.
 ProtocolSpec read_protocol(const Reader& rd, const Item* item, const ProtocolSchemas& schemas,
                            const std::string* rename = nullptr);
+const ProtocolSchema* find_schema(const ProtocolSchemas& schemas, const std::string& name);
 // `item` null: no workload section (all defaults).
 WorkloadSpec read_workload(const Reader& rd, const Item* item);
 std::vector<FaultSpec> read_faults(const Reader& rd, const Item& item);
