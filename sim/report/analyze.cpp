@@ -79,6 +79,8 @@ ReportSection convergence_section(const RunResult& r) {
 }  // namespace
 
 bool run_is_unsafe(const RunAnalysis& a) {
+  for (const ReportSection& s : a.sections)
+    if (s.unsafe) return true;
   return !a.invariants.violations.empty() || !a.lost_writes.empty() ||
          (a.verdict == "not-linearizable" && a.promised_linearizability);
 }
@@ -90,6 +92,7 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks, const An
   for (const auto& v : r.node_violations) a.invariants.violations.push_back(v);
   const ProtocolTraits& traits = hooks.traits;
   a.promised_linearizability = traits.promises_linearizability;
+  a.kv_clients = traits.kv_clients;
   if (traits.replicated_log) a.lost_writes = find_lost_writes(r);
 
   // Linearizability of the history exactly as written to history.jsonl: the file a user can

@@ -211,14 +211,22 @@ std::string html_report(const RunResult& r, const RunAnalysis& a, const ojson& j
   const bool inv_ok = a.invariants.violations.empty();
   const char* lin_cls = a.verdict == "linearizable" ? "ok" : a.verdict == "unknown" ? "unk" : "bad";
   h += "<h2>Verdicts</h2><table>";
-  h += fmt::format("<tr><th>linearizability</th><td class=\"{}\">{}</td><td>{}</td></tr>", lin_cls,
-                   escape(a.verdict), escape(a.consistency_line));
+  if (a.kv_clients) {
+    h += fmt::format("<tr><th>linearizability</th><td class=\"{}\">{}</td><td>{}</td></tr>", lin_cls,
+                     escape(a.verdict), escape(a.consistency_line));
+  }
   h += fmt::format("<tr><th>invariants</th><td class=\"{}\">{}</td><td>{}</td></tr>",
                    inv_ok ? "ok" : "bad",
                    inv_ok ? "0 violations" : fmt::format("{} violations", a.invariants.violations.size()),
                    escape(fmt::format("{}", fmt::join(a.invariants.checked, ", "))));
-  h += fmt::format("<tr><th>lost acknowledged writes</th><td class=\"{}\">{}</td><td></td></tr>",
-                   a.lost_writes.empty() ? "ok" : "bad", a.lost_writes.size());
+  if (a.kv_clients) {
+    h += fmt::format("<tr><th>lost acknowledged writes</th><td class=\"{}\">{}</td><td></td></tr>",
+                     a.lost_writes.empty() ? "ok" : "bad", a.lost_writes.size());
+  }
+  for (const ReportSection& section : a.sections) {
+    h += fmt::format("<tr><th>{}</th><td class=\"{}\">{}</td><td></td></tr>", escape(section.label),
+                     section.unsafe ? "bad" : "ok", escape(section.line));
+  }
   h += "</table>";
   if (!inv_ok) {
     h += "<table><tr><th>time</th><th>invariant</th><th>detail</th></tr>";
@@ -234,17 +242,24 @@ std::string html_report(const RunResult& r, const RunAnalysis& a, const ojson& j
                      escape(k["explanation"].dump(2)));
   }
 
+  for (const ReportSection& section : a.sections) {
+    if (section.html.empty()) continue;
+    h += fmt::format("<h2>{}</h2>", escape(section.label)) + section.html;
+  }
+
   h += "<h2>Numbers</h2><table>";
   const auto& ops = j["ops"];
   const auto& lat = j["latency_ms"];
   const auto& m = j["messages"];
-  h += fmt::format("<tr><th>operations</th><td>{} invoked: {} ok, {} fail, {} info</td></tr>",
-                   ops["invoked"].get<uint64_t>(), ops["ok"].get<uint64_t>(), ops["fail"].get<uint64_t>(),
-                   ops["info"].get<uint64_t>());
-  h += fmt::format("<tr><th>throughput</th><td>{:.1f} ok ops/s</td></tr>", j["throughput_ok_per_s"].get<double>());
-  h += fmt::format("<tr><th>latency (ok)</th><td>p50 {:.2f} ms · p90 {:.2f} ms · p99 {:.2f} ms · max {:.2f} ms</td></tr>",
-                   lat["p50"].get<double>(), lat["p90"].get<double>(), lat["p99"].get<double>(),
-                   lat["max"].get<double>());
+  if (a.kv_clients) {
+    h += fmt::format("<tr><th>operations</th><td>{} invoked: {} ok, {} fail, {} info</td></tr>",
+                     ops["invoked"].get<uint64_t>(), ops["ok"].get<uint64_t>(), ops["fail"].get<uint64_t>(),
+                     ops["info"].get<uint64_t>());
+    h += fmt::format("<tr><th>throughput</th><td>{:.1f} ok ops/s</td></tr>", j["throughput_ok_per_s"].get<double>());
+    h += fmt::format("<tr><th>latency (ok)</th><td>p50 {:.2f} ms · p90 {:.2f} ms · p99 {:.2f} ms · max {:.2f} ms</td></tr>",
+                     lat["p50"].get<double>(), lat["p90"].get<double>(), lat["p99"].get<double>(),
+                     lat["max"].get<double>());
+  }
   h += fmt::format("<tr><th>elections</th><td>{} started, {} leaders elected</td></tr>",
                    r.elections_started, r.leaders_elected);
   h += fmt::format("<tr><th>messages</th><td>{} sent, {} delivered, {} dropped, {} duplicated</td></tr>",
@@ -263,10 +278,12 @@ std::string html_report(const RunResult& r, const RunAnalysis& a, const ojson& j
   const auto& windows = j["timeline"]["windows"];
   const double window_s = j["timeline"]["window_s"].get<double>();
   h += "<h2>Over time</h2>";
-  h += line_chart(fmt::format("Throughput (ok ops/s per {:g} s window); dashed: crashes and restarts", window_s),
-                  windows, window_s, end, {{"ok", "s-ok"}}, 1.0 / window_s, "/s", bands, marks);
-  h += line_chart("Latency of ok ops (p50 green, p99 red), by completion window", windows, window_s,
-                  end, {{"p50_ms", "s-p50"}, {"p99_ms", "s-p99"}}, 1.0, "ms", bands, marks);
+  if (a.kv_clients) {
+    h += line_chart(fmt::format("Throughput (ok ops/s per {:g} s window); dashed: crashes and restarts", window_s),
+                    windows, window_s, end, {{"ok", "s-ok"}}, 1.0 / window_s, "/s", bands, marks);
+    h += line_chart("Latency of ok ops (p50 green, p99 red), by completion window", windows, window_s,
+                    end, {{"p50_ms", "s-p50"}, {"p99_ms", "s-p99"}}, 1.0, "ms", bands, marks);
+  }
   h += role_timeline(r);
 
   h += "<h2>Faults</h2><table><tr><th>time</th><th>kind</th><th>targets</th><th>detail</th><th>recovery</th></tr>";

@@ -87,24 +87,28 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
   out += fmt::format("synod: {} — {} on {} nodes, seed {}, {} simulated\n", r.scenario.name,
                      r.scenario.protocol.name, r.scenario.node_count(), r.scenario.seed,
                      format_duration(r.simulated_ns));
-  const auto& ops = j["ops"];
-  line("operations", fmt::format("{} invoked: {} ok, {} fail, {} info", ops["invoked"].get<uint64_t>(),
-                                 ops["ok"].get<uint64_t>(), ops["fail"].get<uint64_t>(),
-                                 ops["info"].get<uint64_t>()));
-  line("throughput", fmt::format("{:.1f} ok ops/s", j["throughput_ok_per_s"].get<double>()));
-  const auto& l = j["latency_ms"];
-  line("latency (ok ops)", fmt::format("p50 {:.2f} ms  p90 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms",
-                                       l["p50"].get<double>(), l["p90"].get<double>(),
-                                       l["p99"].get<double>(), l["max"].get<double>()));
+  if (a.kv_clients) {
+    const auto& ops = j["ops"];
+    line("operations", fmt::format("{} invoked: {} ok, {} fail, {} info", ops["invoked"].get<uint64_t>(),
+                                   ops["ok"].get<uint64_t>(), ops["fail"].get<uint64_t>(),
+                                   ops["info"].get<uint64_t>()));
+    line("throughput", fmt::format("{:.1f} ok ops/s", j["throughput_ok_per_s"].get<double>()));
+    const auto& l = j["latency_ms"];
+    line("latency (ok ops)", fmt::format("p50 {:.2f} ms  p90 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms",
+                                         l["p50"].get<double>(), l["p90"].get<double>(),
+                                         l["p99"].get<double>(), l["max"].get<double>()));
+  }
   line("elections", fmt::format("{} started, {} leaders elected", r.elections_started,
                                 r.leaders_elected));
   const auto& m = j["messages"];
   line("messages", fmt::format("{} sent, {} delivered, {} dropped, {} duplicated",
                                m["sent"].get<uint64_t>(), m["delivered"].get<uint64_t>(),
                                m["dropped"].get<uint64_t>(), m["duplicated"].get<uint64_t>()));
-  line("availability", fmt::format("longest stretch without an ok op: {:.3f} s (from {:.3f} s)",
-                                   j["availability"]["longest_gap_s"].get<double>(),
-                                   j["availability"]["longest_gap_from_s"].get<double>()));
+  if (a.kv_clients) {
+    line("availability", fmt::format("longest stretch without an ok op: {:.3f} s (from {:.3f} s)",
+                                     j["availability"]["longest_gap_s"].get<double>(),
+                                     j["availability"]["longest_gap_from_s"].get<double>()));
+  }
   line("faults", fmt::format("{} nemesis actions", r.faults.size()));
   line("invariants", a.invariants.violations.empty()
                          ? fmt::format("{} checked, 0 violations", a.invariants.checked.size())
@@ -113,9 +117,12 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
     const auto& v = a.invariants.violations[i];
     out += fmt::format("    {:.6f}s {}: {}\n", v.time_s, v.name, v.detail);
   }
-  line("consistency", a.consistency_line);
+  if (a.kv_clients) line("consistency", a.consistency_line);
   line("clock condition", a.clocks_line);
-  for (const ReportSection& section : a.sections) line(section.label, section.line);
+  for (const ReportSection& section : a.sections) {
+    line(section.label, section.line);
+    for (const auto& [label, text] : section.more_lines) line(label, text);
+  }
   line("simulation speed", fmt::format("{:.1f} simulated s per wall s ({:.2f} s wall)",
                                        r.wall_seconds > 0 ? to_seconds(r.simulated_ns) / r.wall_seconds : 0.0,
                                        r.wall_seconds));

@@ -23,14 +23,23 @@ constexpr int kReportSchemaVersion = 1;
 struct ProtocolTraits {
   bool replicated_log = false;            // applies a log (apply events): lost-write check applies
   bool promises_linearizability = false;  // a non-linearizable history is a safety problem
+  // Served by key-value clients (a history to check). False for workload families (tasks,
+  // invocations): the summary and report.html then leave out the key-value lines and charts, which
+  // would only say "0 ops" (report.json keeps them, with zeros, so its schema is one).
+  bool kv_clients = true;
 };
 
-// A protocol's own part of the report: report.json[key] and a line of the terminal summary.
+// A protocol's own part of the report: report.json[key], a line of the terminal summary, and
+// optionally a part of report.html (svg.hpp has charts and tables for it). A section whose `unsafe`
+// is set is a safety problem (synod run exits 1): a lost task, a broken ledger.
 struct ReportSection {
   std::string key;    // report.json key ("mutex")
   nlohmann::ordered_json json;
   std::string label;  // terminal summary label ("mutual exclusion")
   std::string line;
+  std::vector<std::pair<std::string, std::string>> more_lines;  // further (label, line) pairs
+  std::string html;   // inserted under a heading `label`; empty: none
+  bool unsafe = false;
 };
 
 struct RunAnalysis;
@@ -51,6 +60,7 @@ struct RunAnalysis {
   std::vector<std::string> lost_writes;  // acknowledged writes missing from the final log
   std::string verdict;                   // linearizable | not-linearizable | unknown
   bool promised_linearizability = false;
+  bool kv_clients = true;
   nlohmann::ordered_json consistency;
   std::string consistency_line;          // one line for the terminal summary
   std::string history_text;              // history.jsonl, as checked and as written
