@@ -22,7 +22,8 @@ int run_command(const RunFlags& flags);
 
 struct CompareFlags {
   std::string scenario_file;
-  std::string protocols = "raft";  // comma-separated
+  std::string protocols;  // comma-separated; empty: the scenario's own (unless `vary`)
+  std::string vary;       // "protocol.policy=a,b,c": one row per value
   std::string seeds = "1-20";
   std::string out_dir;  // empty: out/<name>-compare
   int jobs = 0;         // 0: the number of cores

@@ -31,9 +31,8 @@ using namespace synod::sim;
 
 // The child: one run, its report (and, if asked, its other files) into run.dir. Exit code as
 // `synod run`: 0 safe, 1 safety problem, 3 crashed.
-[[noreturn]] void child_run(const Scenario& base, const CompareRun& run, const CompareOptions& o) {
+[[noreturn]] void child_run(const Scenario& s, const CompareRun& run, const CompareOptions& o) {
   try {
-    Scenario s = with_protocol(base, run.protocol, registry::schemas());
     RunResult r = registry::run(s, run.seed);
     AnalysisOptions ao;
     ao.check_timeout_s = o.check_timeout_s;
@@ -49,14 +48,15 @@ using namespace synod::sim;
     std::fflush(nullptr);
     _exit(unsafe ? 1 : 0);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "synod compare: {} seed {}: {}\n", run.protocol, run.seed, e.what());
+    fmt::print(stderr, "synod compare: {} seed {}: {}\n", run.label, run.seed, e.what());
     std::fflush(nullptr);
     _exit(3);
   }
 }
 
 // Forks up to `jobs` children at a time; fills in each run's exit status.
-void run_all(const Scenario& scenario, const CompareOptions& o, std::vector<CompareRun>* runs) {
+void run_all(const std::map<std::string, Scenario>& scenarios, const CompareOptions& o,
+             std::vector<CompareRun>* runs) {
   fs::create_directories(o.out_dir);
   std::map<pid_t, size_t> running;
   size_t next = 0;
@@ -66,7 +66,7 @@ void run_all(const Scenario& scenario, const CompareOptions& o, std::vector<Comp
       fs::remove_all((*runs)[next].dir);
       pid_t pid = fork();
       if (pid < 0) throw std::runtime_error("fork failed");
-      if (pid == 0) child_run(scenario, (*runs)[next], o);
+      if (pid == 0) child_run(scenarios.at((*runs)[next].label), (*runs)[next], o);
       running[pid] = next++;
     }
     int st = 0;
@@ -80,25 +80,75 @@ void run_all(const Scenario& scenario, const CompareOptions& o, std::vector<Comp
   }
 }
 
+// A directory name for a row label ("policy={a: 1}" → "policy=_a__1_").
+std::string dir_name(const std::string& label) {
+  std::string d;
+  for (char c : label) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == '=';
+    d += ok ? c : '_';
+  }
+  return d;
+}
+
 }  // namespace
 
 int compare_command(const CompareFlags& flags) {
   Scenario s;
   if (!load_scenario_flag(flags.scenario_file, &s)) return 2;
   CompareOptions o;
-  std::stringstream ss(flags.protocols);
-  std::string p;
-  while (std::getline(ss, p, ',')) {
-    if (registry::find(p) == nullptr) {
-      std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
-                               fmt::join(registry::names(), ", "));
+  std::map<std::string, Scenario> variants;  // row label → the scenario it runs
+  if (!flags.vary.empty() && !flags.protocols.empty()) {
+    std::cerr << "synod: compare: give --protocols or --vary, not both\n";
+    return 2;
+  }
+  if (!flags.vary.empty()) {
+    Override base;
+    std::vector<std::string> values;
+    if (!parse_override(flags.vary, &base) || !split_values(base.value, &values)) {
+      std::cerr << "synod: --vary: expected KEY=VALUE,VALUE,... like protocol.policy=pull,random, got '"
+                << flags.vary << "'\n";
       return 2;
     }
-    o.protocols.push_back(p);
-  }
-  if (o.protocols.empty()) {
-    std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
-    return 2;
+    o.label_kind = "variant";
+    for (const std::string& v : values) {
+      Override one = base;
+      one.value = v;
+      const std::string label = base.path.back() + "=" + v;
+      if (variants.count(label)) {
+        std::cerr << fmt::format("synod: --vary: '{}' is listed twice\n", v);
+        return 2;
+      }
+      try {
+        variants[label] = registry::load(flags.scenario_file, {one});
+      } catch (const ScenarioError& e) {
+        std::cerr << fmt::format("synod: {} with {}: {}\n", flags.scenario_file, one.text(), e.message);
+        return 2;
+      }
+      o.labels.push_back(label);
+    }
+  } else {
+    std::stringstream ss(flags.protocols.empty() ? s.protocol.name : flags.protocols);
+    std::string p;
+    while (std::getline(ss, p, ',')) {
+      if (registry::find(p) == nullptr) {
+        std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
+                                 fmt::join(registry::names(), ", "));
+        return 2;
+      }
+      if (variants.count(p)) continue;
+      try {
+        variants[p] = with_protocol(s, p, registry::schemas());
+      } catch (const ScenarioError& e) {
+        std::cerr << fmt::format("synod: {} as {}: {}\n", flags.scenario_file, p, e.message);
+        return 2;
+      }
+      o.labels.push_back(p);
+    }
+    if (o.labels.empty()) {
+      std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
+      return 2;
+    }
   }
   if (!parse_seed_list(flags.seeds, &o.seeds)) {
     std::cerr << "synod: --seeds: expected seeds like 1-20 or 1,5,9, got '" << flags.seeds << "'\n";
@@ -111,11 +161,11 @@ int compare_command(const CompareFlags& flags) {
   CompareResult r;
   try {
     std::vector<CompareRun> runs;
-    for (const std::string& protocol : o.protocols)
+    for (const std::string& label : o.labels)
       for (uint64_t seed : o.seeds)
-        runs.push_back({protocol, seed,
-                        (fs::path(o.out_dir) / "runs" / protocol / std::to_string(seed)).string()});
-    run_all(s, o, &runs);
+        runs.push_back({label, seed,
+                        (fs::path(o.out_dir) / "runs" / dir_name(label) / std::to_string(seed)).string()});
+    run_all(variants, o, &runs);
     r = summarize_compare(s, o, runs);
   } catch (const std::exception& e) {
     std::cerr << "synod: compare: " << e.what() << "\n";

@@ -2,6 +2,7 @@
 //   synod run SCENARIO [--seed N] [--out DIR] [--quiet]   simulate, check, report
 //   synod check --model register|kv FILE                  check a history alone
 //   synod compare SCENARIO --protocols a,b --seeds 1-20   the same scenario under several protocols
+//   synod compare SCENARIO --vary protocol.KEY=a,b        ... or several values of one key
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
 // write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
 #include <iostream>
@@ -38,13 +39,16 @@ int main(int argc, char** argv) {
   check->add_flag("--json", json, "print the result as JSON");
   check->add_option("history", history_file, "history file (JSON Lines or Jepsen EDN)")->required();
 
-  auto* compare = app.add_subcommand("compare", "run a scenario under several protocols and seeds");
-  std::string compare_file, compare_protocols = "raft", compare_seeds = "1-20", compare_out;
+  auto* compare = app.add_subcommand(
+      "compare", "run a scenario under several protocols, or values of one key, and many seeds");
+  std::string compare_file, compare_protocols, compare_vary, compare_seeds = "1-20", compare_out;
   int jobs = 0;
   bool keep_runs = false;
   compare->add_option("scenario", compare_file, "scenario YAML file")->required();
-  compare->add_option("--protocols", compare_protocols, "comma-separated, e.g. raft,multipaxos,paxos")
-      ->capture_default_str();
+  compare->add_option("--protocols", compare_protocols,
+                      "comma-separated, e.g. raft,multipaxos,paxos (default: the scenario's)");
+  compare->add_option("--vary", compare_vary,
+                      "one key's values side by side, e.g. protocol.policy=round-robin,pull");
   compare->add_option("--seeds", compare_seeds, "e.g. 1-20 or 1,5,9")->capture_default_str();
   compare->add_option("--out", compare_out, "output directory (default: out/<name>-compare)");
   compare->add_option("--jobs,-j", jobs, "runs in parallel (default: the number of cores)");
@@ -71,6 +75,7 @@ int main(int argc, char** argv) {
     synod::cli::CompareFlags f;
     f.scenario_file = compare_file;
     f.protocols = compare_protocols;
+    f.vary = compare_vary;
     f.seeds = compare_seeds;
     f.out_dir = compare_out;
     f.jobs = jobs;

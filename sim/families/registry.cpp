@@ -38,7 +38,9 @@ const ProtocolSchemas& schemas() {
   return all;
 }
 
-Scenario load(const std::string& path) { return load_scenario(path, schemas()); }
+Scenario load(const std::string& path, const std::vector<Override>& overrides) {
+  return load_scenario(path, schemas(), overrides);
+}
 
 Scenario parse(const std::string& yaml_text, const std::string& file) {
   return parse_scenario(yaml_text, file, schemas());

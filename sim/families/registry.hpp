@@ -17,7 +17,7 @@ std::vector<std::string> names();
 const ProtocolSchemas& schemas();
 
 // load_scenario() with the registered protocols. Throws ScenarioError.
-Scenario load(const std::string& path);
+Scenario load(const std::string& path, const std::vector<Override>& overrides = {});
 Scenario parse(const std::string& yaml_text, const std::string& file);
 // run_scenario() with the scenario's family's nodes and workload.
 RunResult run(const Scenario& scenario, uint64_t seed);

@@ -107,29 +107,141 @@ RunMetrics metrics(const nlohmann::json& r) {
 
 }  // namespace
 
-CompareResult summarize_compare(const Scenario& scenario, const CompareOptions& o,
-                                const std::vector<CompareRun>& tasks) {
-  CompareResult out;
-  ojson protocols = ojson::object();
-  ojson runs = ojson::array();
-  out.csv =
-      "protocol,seed,throughput_ok_per_s,p50_ms,p99_ms,longest_gap_s,worst_fault_recovery_s,"
+bool split_values(const std::string& text, std::vector<std::string>* out) {
+  out->clear();
+  std::string current;
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth < 0) return false;
+    } else if (c == ',' && depth == 0) {
+      out->push_back(current);
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (depth != 0 || quote != 0) return false;
+  out->push_back(current);
+  for (std::string& v : *out) {
+    const size_t b = v.find_first_not_of(' '), e = v.find_last_not_of(' ');
+    v = b == std::string::npos ? "" : v.substr(b, e - b + 1);
+    if (v.empty()) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// A family without key-value clients publishes the numbers worth comparing in its report
+// section, as report.json[section]["compare"] = {"name": number, ...}; nothing else is read.
+std::vector<std::pair<std::string, double>> family_metrics(const nlohmann::json& r) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [key, value] : r.items()) {
+    if (!value.is_object() || !value.contains("compare")) continue;
+    for (const auto& [name, v] : value["compare"].items()) {
+      if (v.is_number()) out.push_back({name, v.get<double>()});
+    }
+  }
+  return out;
+}
+
+bool is_family_report(const nlohmann::json& r) {
+  return r.contains("kv_clients") && !r["kv_clients"].get<bool>();
+}
+
+nlohmann::json read_report(const CompareRun& t) {
+  if (t.status != 0 && t.status != 1)
+    throw std::runtime_error(
+        fmt::format("{} seed {}: the run failed (status {})", t.label, t.seed, t.status));
+  std::ifstream f(fs::path(t.dir) / "report.json");
+  if (!f) throw std::runtime_error(fmt::format("{}: cannot read", (fs::path(t.dir) / "report.json").string()));
+  return nlohmann::json::parse(f);
+}
+
+size_t label_width(const CompareOptions& o) {
+  size_t w = 11;
+  for (const std::string& l : o.labels) w = std::max(w, l.size());
+  return w;
+}
+
+// The table of a workload family: its own metrics, mean [min..max] across seeds.
+void summarize_family(const CompareOptions& o, const std::vector<CompareRun>& tasks,
+                      CompareResult* out, ojson* rows, ojson* runs) {
+  std::vector<std::string> names;
+  std::map<std::string, std::map<std::string, Stat>> stats;  // label → metric → values
+  std::map<std::string, int> unsafe;
+  for (const CompareRun& t : tasks) {
+    const nlohmann::json r = read_report(t);
+    ojson run = {{o.label_kind, t.label}, {"seed", t.seed}};
+    std::string csv = fmt::format("{},{}", t.label, t.seed);
+    for (const auto& [name, v] : family_metrics(r)) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      stats[t.label][name].add(v);
+      run[name] = v;
+    }
+    const bool run_unsafe = t.status == 1;
+    unsafe[t.label] += run_unsafe;
+    if (run_unsafe) out->all_safe = false;
+    run["unsafe"] = run_unsafe;
+    runs->push_back(run);
+  }
+  out->csv = o.label_kind + ",seed";
+  for (const std::string& n : names) out->csv += "," + n;
+  out->csv += ",unsafe\n";
+  for (const ojson& run : *runs) {
+    out->csv += fmt::format("{},{}", run[o.label_kind].get<std::string>(), run["seed"].get<uint64_t>());
+    for (const std::string& n : names)
+      out->csv += run.contains(n) ? fmt::format(",{}", run[n].get<double>()) : std::string(",");
+    out->csv += fmt::format(",{}\n", run["unsafe"].get<bool>() ? 1 : 0);
+  }
+  const size_t w = label_width(o);
+  std::string table = fmt::format("{:<{}}", o.label_kind, w);
+  for (const std::string& n : names) table += fmt::format(" {:>26}", n);
+  table += fmt::format(" {:>6}\n", "unsafe");
+  for (const std::string& label : o.labels) {
+    ojson row = ojson::object();
+    table += fmt::format("{:<{}}", label, w);
+    for (const std::string& n : names) {
+      const Stat& st = stats[label][n];
+      row[n] = st.json();
+      table += fmt::format(" {:>26}", st.text(st.mean() >= 100 ? 1 : 3));
+    }
+    row["unsafe_runs"] = unsafe[label];
+    table += fmt::format(" {:>6}\n", unsafe[label]);
+    (*rows)[label] = row;
+  }
+  out->table = table;
+}
+
+// The table of key-value protocols: throughput, latency, recovery, message cost, safety.
+void summarize_kv(const CompareOptions& o, const std::vector<CompareRun>& tasks,
+                  CompareResult* result, ojson* rows, ojson* run_list) {
+  CompareResult& out = *result;
+  ojson& protocols = *rows;
+  ojson& runs = *run_list;
+  const size_t w = label_width(o);
+  out.csv = o.label_kind + ",seed,throughput_ok_per_s,p50_ms,p99_ms,longest_gap_s,worst_fault_recovery_s,"
       "protocol_msgs_per_ok,elections_started,leaders_elected,invariant_violations,"
       "lost_acknowledged_writes,linearizability\n";
-  std::string table = fmt::format("{:<11} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n",
-                                  "protocol", "ok ops/s", "p50 ms", "p99 ms", "worst recovery s",
+  std::string table = fmt::format("{:<{}} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n",
+                                  o.label_kind, w, "ok ops/s", "p50 ms", "p99 ms", "worst recovery s",
                                   "msgs per ok op", "elections", "unsafe", "lin/total");
-  for (const std::string& p : o.protocols) {
+  for (const std::string& p : o.labels) {
     Stat thr, p50, p99, gap, rec, mpo, el, lead;
     int unsafe = 0, linear = 0, n = 0;
     std::map<std::string, int> verdicts;
     for (size_t i = 0; i < tasks.size(); ++i) {
       const CompareRun& t = tasks[i];
-      if (t.protocol != p) continue;
-      if (t.status != 0 && t.status != 1)
-        throw std::runtime_error(fmt::format("{} seed {}: the run failed (status {})", p, t.seed, t.status));
-      std::ifstream f(fs::path(t.dir) / "report.json");
-      nlohmann::json r = nlohmann::json::parse(f);
+      if (t.label != p) continue;
+      const nlohmann::json r = read_report(t);
       RunMetrics m = metrics(r);
       thr.add(m.throughput);
       p50.add(m.p50);
@@ -139,14 +251,15 @@ CompareResult summarize_compare(const Scenario& scenario, const CompareOptions& 
       mpo.add(m.msgs_per_ok);
       el.add(m.elections);
       lead.add(m.leaders);
-      const bool run_unsafe =
-          m.violations > 0 || m.lost > 0 || (m.verdict == "not-linearizable" && m.promised);
+      // The run's own verdict (its exit status) also counts what its family's sections found.
+      const bool run_unsafe = t.status == 1 || m.violations > 0 || m.lost > 0 ||
+                              (m.verdict == "not-linearizable" && m.promised);
       unsafe += run_unsafe;
       linear += m.verdict == "linearizable";
       verdicts[m.verdict]++;
       n++;
       if (run_unsafe) out.all_safe = false;
-      runs.push_back({{"protocol", p},
+      runs.push_back({{o.label_kind, p},
                       {"seed", t.seed},
                       {"throughput_ok_per_s", m.throughput},
                       {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
@@ -175,15 +288,30 @@ CompareResult summarize_compare(const Scenario& scenario, const CompareOptions& 
                     {"leaders_elected", lead.json()},
                     {"unsafe_runs", unsafe},
                     {"linearizability", v}};
-    table += fmt::format("{:<11} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n", p,
+    table += fmt::format("{:<{}} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n", p, w,
                          thr.text(1), p50.text(2), p99.text(1), rec.text(3), mpo.text(1), el.text(1),
                          unsafe, fmt::format("{}/{}", linear, n));
   }
+  out.table = table;
+}
+
+}  // namespace
+
+CompareResult summarize_compare(const Scenario& scenario, const CompareOptions& o,
+                                const std::vector<CompareRun>& tasks) {
+  CompareResult out;
+  ojson protocols = ojson::object();
+  ojson runs = ojson::array();
+  const bool family = !tasks.empty() && is_family_report(read_report(tasks.front()));
+  if (family) {
+    summarize_family(o, tasks, &out, &protocols, &runs);
+  } else {
+    summarize_kv(o, tasks, &out, &protocols, &runs);
+  }
   out.summary["scenario"] = scenario.name;
   out.summary["seeds"] = o.seeds;
-  out.summary["protocols"] = protocols;
+  out.summary[o.label_kind + "s"] = protocols;
   out.summary["runs"] = runs;
-  out.table = table;
 
   auto write = [&](const char* name, const std::string& text) {
     fs::path path = fs::path(o.out_dir) / name;

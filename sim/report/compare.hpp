@@ -15,7 +15,10 @@
 namespace synod::sim {
 
 struct CompareOptions {
-  std::vector<std::string> protocols;
+  // What varies between the rows: the protocols (--protocols) or one key's values (--vary);
+  // `labels` name the rows, in order ("raft", "policy=pull").
+  std::string label_kind = "protocol";  // "protocol" | "variant"
+  std::vector<std::string> labels;
   std::vector<uint64_t> seeds;
   std::string out_dir;
   int jobs = 1;
@@ -26,10 +29,14 @@ struct CompareOptions {
 // "1-20" | "3" | "1,4,9" | "1-5,10" → seeds. False if malformed.
 bool parse_seed_list(const std::string& text, std::vector<uint64_t>* out);
 
+// "pull,random" → {"pull", "random"}; commas inside [], {} or quotes do not split
+// ("{policy: fixed, ttl: 10m},{policy: histogram}" is two values). False if brackets do not match.
+bool split_values(const std::string& text, std::vector<std::string>* out);
+
 // One finished run: where its report.json is and how its process ended (0 safe, 1 unsafe,
 // anything else: it failed).
 struct CompareRun {
-  std::string protocol;
+  std::string label;  // its row
   uint64_t seed = 0;
   std::string dir;
   int status = -1;

@@ -129,6 +129,9 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
   j["simulated_seconds"] = to_seconds(r.simulated_ns);
   j["nodes"] = s.node_count();
   j["clients"] = s.workload.clients;
+  // Only a family without key-value clients says so (ops, latency and consistency are then 0 and
+  // meaningless; its own section has its numbers); the key is absent for the others.
+  if (!a.kv_clients) j["kv_clients"] = false;
   j["ops"] = {{"invoked", ops.invoked}, {"ok", ops.ok}, {"fail", ops.fail}, {"info", ops.info},
               {"skipped_arrivals", r.skipped_arrivals}};
   const double load_s = to_seconds(std::min(s.workload.stop_ns, s.duration_ns) - s.workload.start_ns);

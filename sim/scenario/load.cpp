@@ -137,6 +137,38 @@ Scenario read_scenario(Reader& rd, const YAML::Node& root, const ProtocolSchemas
   return s;
 }
 
+// Sets the value at `o.path` in the document (creating mappings on the way), as if the file said
+// so. An error in the value is reported against the override, not a line of the file.
+void apply_override(const std::string& file, YAML::Node root, const Override& o) {
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(file, 0, 0, fmt::format("{}: the value is not YAML: {}", o.text(), e.msg));
+  }
+  // Node's operator= writes into the node it refers to; reset() moves the reference.
+  YAML::Node at;
+  at.reset(root);
+  for (size_t i = 0; i + 1 < o.path.size(); ++i) {
+    if (!at.IsMap()) {
+      throw ScenarioError(file, 0, 0, fmt::format("{}: '{}' is not a mapping in the scenario",
+                                                  o.text(), join({o.path.begin(), o.path.begin() + i}, ".")));
+    }
+    YAML::Node next;
+    next.reset(at[o.path[i]]);
+    if (!next.IsDefined() || next.IsNull()) {
+      at[o.path[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(at[o.path[i]]);
+    }
+    at.reset(next);
+  }
+  if (!at.IsMap()) {
+    throw ScenarioError(file, 0, 0, fmt::format("{}: cannot set a key inside {}", o.text(),
+                                                describe(at)));
+  }
+  at[o.path.back()] = value;
+}
+
 std::string error_text(const std::string& file, int line, int column, const std::string& message) {
   std::string where = file;
   if (line > 0) {
@@ -153,7 +185,8 @@ ScenarioError::ScenarioError(const std::string& file, int line, int column,
     : std::runtime_error(error_text(file, line, column, message)),
       file(file),
       line(line),
-      column(column) {}
+      column(column),
+      message(message) {}
 
 const char* topology_name(Topology t) {
   switch (t) {
@@ -195,7 +228,8 @@ const char* fault_kind_name(FaultKind k) {
   return "?";
 }
 
-Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas) {
+Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas,
+                       const std::vector<Override>& overrides) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw ScenarioError(path, 0, 0, "no such scenario file");
   if (fs::is_directory(path, ec)) {
@@ -205,11 +239,11 @@ Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas) 
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad()) throw ScenarioError(path, 0, 0, "cannot read the scenario file");
-  return parse_scenario(text.str(), path, schemas);
+  return parse_scenario(text.str(), path, schemas, overrides);
 }
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
-                        const ProtocolSchemas& schemas) {
+                        const ProtocolSchemas& schemas, const std::vector<Override>& overrides) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml_text);
@@ -228,9 +262,31 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
     throw ScenarioError(file, std::max(m.line, -1) + 1, std::max(m.column, -1) + 1,
                         "a scenario file holds one YAML document; this is a second one");
   }
+  for (const Override& o : overrides) apply_override(file, docs[0], o);
   Reader rd(file);
   return read_scenario(rd, docs[0], schemas);
 }
+
+bool parse_override(const std::string& text, Override* out) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  Override o;
+  std::string path = text.substr(0, eq);
+  size_t from = 0;
+  while (true) {
+    const size_t dot = path.find('.', from);
+    const std::string part = path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    if (part.empty()) return false;
+    o.path.push_back(part);
+    if (dot == std::string::npos) break;
+    from = dot + 1;
+  }
+  o.value = text.substr(eq + 1);
+  *out = o;
+  return true;
+}
+
+std::string Override::text() const { return join(path, ".") + "=" + value; }
 
 Scenario with_protocol(const Scenario& s, const std::string& protocol,
                        const ProtocolSchemas& schemas) {

@@ -34,6 +34,7 @@ class ScenarioError : public std::runtime_error {
   std::string file;
   int line;    // 1-based; 0 if unknown
   int column;  // 1-based; 0 if unknown
+  std::string message;  // without the location
 };
 
 // Where a fault came from in the file, so run-time errors about it can point back at it.
@@ -252,13 +253,24 @@ struct Scenario {
   int node_count() const { return static_cast<int>(cluster.node_names.size()); }
 };
 
+// A value set from outside the file ("protocol.policy=pull", `synod compare --vary`): the
+// document is read as if it said so at that path. `value` is YAML ("pull", "[1, 2]", "{a: 1}").
+struct Override {
+  std::vector<std::string> path;  // {"protocol", "policy"}
+  std::string value;
+  std::string text() const;       // "protocol.policy=pull"
+};
+// "protocol.policy=pull" → Override; false if there is no '=' or an empty path part.
+bool parse_override(const std::string& text, Override* out);
+
 // Loads and validates a scenario file, with the protocols in `schemas` (sim/families/registry.hpp
-// has the built-in ones). Throws ScenarioError on any problem with it.
-Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas);
+// has the built-in ones) and `overrides` applied first. Throws ScenarioError on any problem.
+Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas,
+                       const std::vector<Override>& overrides = {});
 // The same from text (for tests); `file` is the name used in error messages and to resolve
 // relative paths.
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
-                        const ProtocolSchemas& schemas);
+                        const ProtocolSchemas& schemas, const std::vector<Override>& overrides = {});
 
 // The scenario with another protocol: the protocol section is read again for `protocol`, keeping
 // the keys that apply to it and leaving the others at its defaults. Throws ScenarioError if

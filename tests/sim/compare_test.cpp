@@ -45,3 +45,55 @@ TEST(Compare, BadArgumentsExitTwo) {
 
 }  // namespace
 }  // namespace synod::test
+
+namespace synod::test {
+namespace {
+
+std::string vary(const std::string& scenario, const std::string& what, const std::string& seeds,
+                 const std::filesystem::path& out) {
+  return std::string(SYNOD_BINARY) + " compare " + SYNOD_SOURCE_DIR + "/scenarios/" + scenario +
+         ".yaml --vary '" + what + "' --seeds " + seeds + " -j 2 --out " + out.string();
+}
+
+// --vary: one row per value of one key, each the scenario as if the file said that value.
+TEST(CompareVary, EachRowIsTheScenarioWithThatValue) {
+  TempDir out("cmp-vary");
+  CommandResult r = run_command(
+      vary("raft-leader-crash", "protocol.election_timeout=[150ms, 300ms],[500ms, 1000ms]", "2", out.path()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = read_json(out.path() / "compare.json");
+  ASSERT_TRUE(j.contains("variants")) << j.dump(2);
+  EXPECT_EQ(j["variants"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["variant"], "election_timeout=[150ms, 300ms]");
+  // The first value is what the file already says: its run is the plain run of that seed.
+  TempDir single("cmp-vary-single");
+  ASSERT_EQ(run_command(synod_run("raft-leader-crash", 2, single.path())).exit_code, 0);
+  EXPECT_EQ(read_file(out.path() / "runs/election_timeout=_150ms__300ms_/2/report.json"),
+            read_file(single.path() / "report.json"));
+  // A longer election timeout recovers later from the leader crash.
+  const double fast = j["runs"][0]["fault_recovery"][0]["recovery_s"].get<double>();
+  const double slow = j["runs"][1]["fault_recovery"][0]["recovery_s"].get<double>();
+  EXPECT_GT(slow, fast + 0.2);
+}
+
+TEST(CompareVary, BadValuesAreErrorsBeforeAnyRun) {
+  TempDir out("cmp-vary-bad");
+  CommandResult unknown = run_command(vary("raft-basic", "protocol.policy=pull", "1", out.path()));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("with protocol.policy=pull: unknown key 'policy' in protocol"),
+            std::string::npos)
+      << unknown.output;
+  CommandResult invalid = run_command(vary("raft-basic", "protocol.heartbeat=1s", "1", out.path()));
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_NE(invalid.output.find("must be shorter than the election timeout"), std::string::npos)
+      << invalid.output;
+  EXPECT_EQ(run_command(vary("raft-basic", "protocol.heartbeat", "1", out.path())).exit_code, 2);
+  EXPECT_EQ(run_command(vary("raft-basic", "protocol.x=[1,", "1", out.path())).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "runs"));
+  CommandResult both = run_command(std::string(SYNOD_BINARY) + " compare " + SYNOD_SOURCE_DIR +
+                                   "/scenarios/raft-basic.yaml --protocols raft --vary protocol.heartbeat=20ms");
+  EXPECT_EQ(both.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace synod::test

@@ -338,3 +338,35 @@ TEST(ScenarioErrorText, WhatIsFileLineColumnMessage) {
 
 }  // namespace
 }  // namespace synod::sim
+
+namespace synod::sim {
+namespace {
+
+TEST(Override, ParsesKeyPathAndValue) {
+  Override o;
+  ASSERT_TRUE(parse_override("protocol.keep_alive={policy: fixed, ttl: 10m}", &o));
+  EXPECT_EQ(o.path, (std::vector<std::string>{"protocol", "keep_alive"}));
+  EXPECT_EQ(o.value, "{policy: fixed, ttl: 10m}");
+  EXPECT_EQ(o.text(), "protocol.keep_alive={policy: fixed, ttl: 10m}");
+  EXPECT_FALSE(parse_override("protocol.policy", &o));
+  EXPECT_FALSE(parse_override("=1", &o));
+  EXPECT_FALSE(parse_override("protocol..x=1", &o));
+}
+
+TEST(Override, AppliesAsIfTheFileSaidSo) {
+  const std::string text = "duration: 30s\ncluster:\n  nodes: 3\nprotocol:\n  heartbeat: 20ms\n";
+  Override hb, seed, created;
+  ASSERT_TRUE(parse_override("protocol.heartbeat=40ms", &hb));
+  ASSERT_TRUE(parse_override("seed=9", &seed));
+  ASSERT_TRUE(parse_override("workload.keys=3", &created));  // no workload section: made
+  Scenario s = parse_scenario(text, "o.yaml", registry::schemas(), {hb, seed, created});
+  EXPECT_EQ(s.protocol.config_as<RaftSection>().raft.heartbeat_interval, 40 * kNanosPerMilli);
+  EXPECT_EQ(s.seed, 9u);
+  EXPECT_EQ(s.workload.keys, 3);
+  Override into_scalar;
+  ASSERT_TRUE(parse_override("duration.x=1", &into_scalar));
+  EXPECT_THROW(parse_scenario(text, "o.yaml", registry::schemas(), {into_scalar}), ScenarioError);
+}
+
+}  // namespace
+}  // namespace synod::sim
