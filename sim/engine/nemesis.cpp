@@ -14,6 +14,7 @@ namespace {
 // Defaults for random faults, whose menu gives no parameters.
 constexpr Nanos kRandomLatencyAdd = 100 * kNanosPerMilli;
 constexpr double kRandomLoss = 0.2;
+constexpr Nanos kRandomSkew = 500 * kNanosPerMilli;  // ahead or behind, at random
 }  // namespace
 
 Nemesis::Nemesis(const Scenario& scenario, ClusterControl* cluster, Rng rng)
@@ -68,6 +69,7 @@ void Nemesis::random_tick(size_t i, Nanos now) {
   spec.latency_add_ns = kRandomLatencyAdd;
   spec.loss = kRandomLoss;
   if (kind == FaultKind::Loss) spec.targets.kind = TargetSpec::Kind::All;
+  if (kind == FaultKind::Skew) spec.skew_ns = rng_.below(2) == 0 ? kRandomSkew : -kRandomSkew;
   random_active_[i] = fire(spec, kind);
   schedule({std::min(now + f.every_ns, until), 0, Action::Type::RandomTick, i, {}});
 }
@@ -124,9 +126,25 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
       d.nodes = f.cut_from;
       record("cut", f.cut_from, fmt::format("to {}", fmt::join(names(f.cut_to), ",")));
       break;
-    case FaultKind::Heal:
+    case FaultKind::Heal: {
       net.heal();
-      record("heal", {}, "partitions, cuts, latency and loss cleared");
+      bool skewed = false;
+      for (NodeId n = 0; n < scenario_.node_count(); ++n) {
+        if (cluster_->clock_offset(n) == 0) continue;
+        cluster_->set_clock_offset(n, 0);
+        skewed = true;
+      }
+      record("heal", {}, skewed ? "partitions, cuts, latency, loss and clock skew cleared"
+                                : "partitions, cuts, latency and loss cleared");
+      break;
+    }
+    case FaultKind::Skew:
+      d.nodes = resolve(f.targets);
+      d.skew = f.skew_ns;
+      for (NodeId n : d.nodes) cluster_->set_clock_offset(n, cluster_->clock_offset(n) + f.skew_ns);
+      record("skew", d.nodes,
+             f.skew_ns > 0 ? fmt::format("clock {} ahead", format_duration(f.skew_ns))
+                           : fmt::format("clock {} behind", format_duration(-f.skew_ns)));
       break;
     case FaultKind::Latency:
       d.nodes = resolve(f.targets);
@@ -170,6 +188,10 @@ void Nemesis::undo(const Done& d) {
     case FaultKind::Loss:
       for (NodeId n : d.nodes) net.set_loss(n, 0);
       record("loss", d.nodes, "p=0 (end of window)");
+      break;
+    case FaultKind::Skew:
+      for (NodeId n : d.nodes) cluster_->set_clock_offset(n, cluster_->clock_offset(n) - d.skew);
+      record("skew", d.nodes, "clock back to true time (end of window)");
       break;
     case FaultKind::Restart:
     case FaultKind::Heal:

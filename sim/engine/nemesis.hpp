@@ -28,6 +28,9 @@ class ClusterControl {
   virtual void crash(NodeId n) = 0;
   virtual void restart(NodeId n) = 0;
   virtual bool is_up(NodeId n) const = 0;
+  // Node n's clock reads true time + offset from now on (a step, as an NTP correction would be).
+  virtual void set_clock_offset(NodeId n, Nanos offset) = 0;
+  virtual Nanos clock_offset(NodeId n) const = 0;
   virtual Network& network() = 0;
   virtual Recorder& recorder() = 0;
 };
@@ -55,6 +58,7 @@ class Nemesis {
     FaultKind kind = FaultKind::Heal;
     std::vector<NodeId> nodes;
     Nanos latency_add = 0;
+    Nanos skew = 0;
   };
   struct Action {
     Nanos at;

@@ -43,6 +43,11 @@ class Runner final : public ClusterControl, public ArrivalContext {
   void crash(NodeId n) override;
   void restart(NodeId n) override;
   bool is_up(NodeId n) const override { return network_->is_up(n); }
+  void set_clock_offset(NodeId n, Nanos offset) override {
+    clock_offset_[n] = offset;
+    wake(n);  // its next wake-up was computed on the old clock
+  }
+  Nanos clock_offset(NodeId n) const override { return clock_offset_[n]; }
   Network& network() override { return *network_; }
   Recorder& recorder() override { return recorder_; }
 
@@ -87,6 +92,9 @@ class Runner final : public ClusterControl, public ArrivalContext {
   std::unique_ptr<ProtocolFactory> factory_;
   std::unique_ptr<Workload> workload_;
   std::vector<Slot> slots_;
+  // Per endpoint: what its clock reads minus true time (skew faults). A node is handed local time
+  // (now + offset) in every input, and its timer deadline, in local time, is true time - offset.
+  std::vector<Nanos> clock_offset_;
   uint64_t steps_ = 0;
   // Logical clocks per endpoint, kept by the transport (they survive a node's restart, as if
   // persisted, so a node's trace stays one process with a monotonic clock).
@@ -117,7 +125,9 @@ void Runner::endpoint_loop(Address a) {
   std::unique_lock<sg4::Mutex> lock(*mutex);
   Outbox out;
   Nanos now = clock_ns();
-  ep->start(now, out);
+  // The endpoint's own clock (skew faults); every input gets it, the records keep true time.
+  auto local = [this, a](Nanos t) { return t + clock_offset_[a]; };
+  ep->start(local(now), out);
   flush(a, slot, out, now);
   Envelope env;
   Nanos last_timer_at = -1;
@@ -127,15 +137,15 @@ void Runner::endpoint_loop(Address a) {
     while (!slot.executors->done.empty()) {
       const uint64_t token = slot.executors->done.front();
       slot.executors->done.pop_front();
-      ep->on_compute_done(now, token, out);
+      ep->on_compute_done(local(now), token, out);
       flush(a, slot, out, now);
     }
     while (network_->pop_due(a, now, &env)) {
       on_receive(a, env, now);
-      ep->on_message(now, env.src, *env.message, out);
+      ep->on_message(local(now), env.src, *env.message, out);
       flush(a, slot, out, now);
     }
-    if (ep->next_timer() <= now) {
+    if (ep->next_timer() <= local(now)) {
       timer_firings = now == last_timer_at ? timer_firings + 1 : 0;
       last_timer_at = now;
       if (timer_firings > kMaxTimerFiringsPerInstant) {
@@ -144,12 +154,14 @@ void Runner::endpoint_loop(Address a) {
                                 ep->describe(), to_seconds(now)));
         return;
       }
-      ep->on_timer(now, out);
+      ep->on_timer(local(now), out);
       flush(a, slot, out, now);
       continue;
     }
     if (!slot.executors->done.empty()) continue;
-    const Nanos wake_at = std::min(network_->next_due(a), ep->next_timer());
+    const Nanos timer = ep->next_timer();
+    const Nanos timer_true = timer == kNever ? kNever : timer - clock_offset_[a];
+    const Nanos wake_at = std::min(network_->next_due(a), timer_true);
     network_->set_wake_time(a, wake_at);
     if (wake_at == kNever)
       cv->wait(lock);
@@ -280,6 +292,7 @@ void Runner::run() {
                                        [this](Address dst) { wake(dst); });
 
   slots_.resize(n + c);
+  clock_offset_.assign(n + c, 0);
   clocks_.resize(n + c);
   if (s_.trace.vector_clocks) vclocks_.assign(n + c, lamport::VectorClock(n + c));
   for (NodeId i = 0; i < n; ++i) {

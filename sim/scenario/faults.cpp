@@ -13,8 +13,9 @@ namespace {
 
 const std::vector<std::string> kFaultTimingKeys = {"at", "for", "every", "until"};
 const std::vector<std::string> kFaultActions = {"crash", "restart", "partition", "cut",
-                                                "heal",  "latency", "loss",      "random"};
-const std::vector<std::string> kRandomMenu = {"crash", "partition", "latency", "loss"};
+                                                "heal",  "latency", "loss",      "random",
+                                                "skew"};
+const std::vector<std::string> kRandomMenu = {"crash", "partition", "latency", "loss", "skew"};
 const std::vector<std::string> kPartitionShapes = {"isolate-leader", "majority-minority", "bridge",
                                                    "halves"};
 
@@ -53,7 +54,8 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   }
   const std::string action_key = entries[action].first;
   for (FaultKind k : {FaultKind::Crash, FaultKind::Restart, FaultKind::Partition, FaultKind::Cut,
-                      FaultKind::Heal, FaultKind::Latency, FaultKind::Loss, FaultKind::Random}) {
+                      FaultKind::Heal, FaultKind::Latency, FaultKind::Loss, FaultKind::Random,
+                      FaultKind::Skew}) {
     if (action_key == fault_kind_name(k)) f.kind = k;
   }
 
@@ -75,7 +77,7 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   if (const auto* fo = find("for")) {
     if (f.kind == FaultKind::Restart || f.kind == FaultKind::Heal || f.kind == FaultKind::Random) {
       rd.fail(fo->first.Mark(), fmt::format("'for' does not apply to a {} fault (only crash, "
-                                         "partition, cut, latency and loss are undone)",
+                                         "partition, cut, latency, loss and skew are undone)",
                                          action_key));
     }
     f.for_ns = rd.positive_duration(value_item(fo->first, fo->second));
@@ -144,6 +146,17 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
       f->loss = rd.probability(l.required("p"));
       break;
     }
+    case FaultKind::Skew: {
+      // {targets: n1, ahead: 300ms} or {targets: n1, behind: 300ms}
+      Fields l(rd, v, "skew fault", {"targets", "ahead", "behind"});
+      f->targets = targets(rd, l.required("targets"), f->kind);
+      if (l.has("ahead") == l.has("behind")) {
+        rd.fail(v, "a skew fault needs exactly one of 'ahead' or 'behind' (a duration)");
+      }
+      f->skew_ns = l.has("ahead") ? rd.positive_duration(l.get("ahead"))
+                                  : -rd.positive_duration(l.get("behind"));
+      break;
+    }
     case FaultKind::Random:
       for (const Item& k : rd.list_items(v, "random")) {
         const std::string s = rd.text(k, "a fault kind");
@@ -151,8 +164,8 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
           rd.fail(k, fmt::format("unknown fault '{}' for random (expected one of: {})", s,
                               join(kRandomMenu)));
         }
-        for (FaultKind m :
-             {FaultKind::Crash, FaultKind::Partition, FaultKind::Latency, FaultKind::Loss}) {
+        for (FaultKind m : {FaultKind::Crash, FaultKind::Partition, FaultKind::Latency,
+                            FaultKind::Loss, FaultKind::Skew}) {
           if (s != fault_kind_name(m)) continue;
           if (std::find(f->menu.begin(), f->menu.end(), m) != f->menu.end()) {
             rd.fail(k, fmt::format("'{}' is listed twice", s));

@@ -224,6 +224,8 @@ const char* fault_kind_name(FaultKind k) {
       return "loss";
     case FaultKind::Random:
       return "random";
+    case FaultKind::Skew:
+      return "skew";
   }
   return "?";
 }

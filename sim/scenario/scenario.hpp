@@ -174,6 +174,7 @@ enum class FaultKind {
   Latency,    // add latency to every message to or from the targets
   Loss,       // raise the loss probability of messages to or from the targets
   Random,     // every `every`, revert the previous random fault and inject one from `menu`
+  Skew,       // step the targets' clocks ahead or behind: the time their protocol is handed
 };
 const char* fault_kind_name(FaultKind k);
 
@@ -215,6 +216,7 @@ struct FaultSpec {
   std::vector<int> cut_from, cut_to;  // Cut
   Nanos latency_add_ns = 0; // Latency: extra one-way delay
   double loss = 0;          // Loss: drop probability while active
+  Nanos skew_ns = 0;        // Skew: added to the targets' clocks (negative: behind)
   // Random
   Nanos every_ns = 0;
   Nanos until_ns = 0;              // last time it may fire; default: the scenario duration

@@ -28,6 +28,7 @@ const BadFile kBadFiles[] = {
      "unknown key 'lattency' in cluster (expected one of: nodes, topology, latency,"},
     {"wrong_type.yaml", 6, 12, "expected a whole number like 5, got 'many'"},
     {"bad_duration.yaml", 6, 14, "expected a duration like 150ms, got 'fast'"},
+    {"skew_without_amount.yaml", 5, 20, "a skew fault needs exactly one of 'ahead' or 'behind'"},
     {"bare_number_duration.yaml", 2, 11, "a bare number is ambiguous as a duration, got '30'"},
     {"negative_duration.yaml", 5, 11, "expected a duration >= 0, got '-1ms'"},
     {"probability_range.yaml", 5, 9, "expected a probability in [0, 1], got '1.5'"},
@@ -35,7 +36,7 @@ const BadFile kBadFiles[] = {
     {"partition_unknown_node.yaml", 9, 10, "unknown node 'x' (nodes are a, b, c)"},
     {"unknown_fault.yaml", 6, 14,
      "unknown fault 'clog' (expected one of: crash, restart, partition, cut, heal, latency, loss, "
-     "random)"},
+     "random, skew)"},
     {"random_unknown_kind.yaml", 6, 41, "unknown fault 'restart' for random"},
     {"two_actions.yaml", 8, 5, "this one has 'crash' and 'partition'"},
     {"fault_no_action.yaml", 7, 5, "fault has no action"},
