@@ -50,6 +50,11 @@ enum class MsgKind : uint16_t {
   FaasRun,        // controller → host: run an invocation on an instance
   FaasDone,       // host → controller: an invocation finished on an instance
   FaasStop,       // controller → host: remove an instance (expired or evicted)
+  // Primary-backup replication (protocols/pb)
+  PbReplicate,       // primary → backup: log entries (or a heartbeat), commit point, members
+  PbReplicateReply,  // backup → primary: how much of the log it holds, or a later epoch (fence)
+  PbViewChange,      // backup → all: make me primary of a new epoch
+  PbViewReply,       // → candidate: granted (with the voter's log) or refused
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

@@ -73,6 +73,10 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::FaasRun: return "FaasRun";
     case MsgKind::FaasDone: return "FaasDone";
     case MsgKind::FaasStop: return "FaasStop";
+    case MsgKind::PbReplicate: return "Replicate";
+    case MsgKind::PbReplicateReply: return "ReplicateReply";
+    case MsgKind::PbViewChange: return "ViewChange";
+    case MsgKind::PbViewReply: return "ViewReply";
     case MsgKind::Ping: return "Ping";
     case MsgKind::kCount: break;
   }

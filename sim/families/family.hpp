@@ -47,5 +47,6 @@ Family paxos_family();
 Family multipaxos_family();
 Family lamport_mutex_family();
 Family lamport_lww_family();
+Family primary_backup_family();
 
 }  // namespace synod::sim

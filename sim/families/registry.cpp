@@ -12,6 +12,7 @@ const std::vector<Family>& families() {
       multipaxos_family(),
       lamport_mutex_family(),
       lamport_lww_family(),
+      primary_backup_family(),
   };
   return all;
 }
