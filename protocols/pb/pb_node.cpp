@@ -207,8 +207,12 @@ void PbNode::advance_commit(Outbox& out) {
     // As in Raft (§5.4.2): commit only through an entry of this epoch; earlier ones commit with it.
     while (c > commit_ && log_[static_cast<size_t>(c - 1)].epoch != epoch_) --c;
   }
-  if (c <= commit_) return;
-  commit_ = c;
+  commit_to(c, out);
+}
+
+void PbNode::commit_to(int64_t index, Outbox& out) {
+  if (index <= commit_) return;
+  commit_ = index;
   ProtocolEvent e;
   e.type = EventType::Commit;
   e.index = commit_;
@@ -283,16 +287,7 @@ void PbNode::on_replicate(Nanos now, NodeId from, const Replicate& m, Outbox& ou
   }
   reply->ok = true;
   reply->length = static_cast<int64_t>(log_.size());
-  const int64_t c = std::min(m.commit, reply->length);
-  if (c > commit_) {
-    commit_ = c;
-    ProtocolEvent e;
-    e.type = EventType::Commit;
-    e.index = commit_;
-    e.term = epoch_;
-    out.event(std::move(e));
-    apply_to(commit_, out);
-  }
+  commit_to(std::min(m.commit, reply->length), out);
   out.send(from, std::move(reply));
 }
 

@@ -95,6 +95,7 @@ class PbNode final : public ProtocolNode {
   void send_to(NodeId peer, Outbox& out);
   void broadcast(Outbox& out);
   void advance_commit(Outbox& out);
+  void commit_to(int64_t index, Outbox& out);  // commit event, then apply
   void apply_to(int64_t index, Outbox& out);
   void become_primary(Nanos now, Outbox& out);
   void persist();

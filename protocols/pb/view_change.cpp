@@ -129,15 +129,7 @@ void PbNode::become_primary(Nanos now, Outbox& out) {
   match_[id_] = static_cast<int64_t>(log_.size());
   set_role(Role::Primary, out);
   persist();
-  if (best_commit > commit_) {
-    commit_ = best_commit;
-    ProtocolEvent e;
-    e.type = EventType::Commit;
-    e.index = commit_;
-    e.term = epoch_;
-    out.event(std::move(e));
-    apply_to(commit_, out);
-  }
+  commit_to(best_commit, out);
   advance_commit(out);  // a cluster of one, or async: at once
   for (NodeId i = 0; i < cluster_size_; ++i) {
     if (i == id_) continue;
