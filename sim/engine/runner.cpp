@@ -192,7 +192,7 @@ void Runner::flush(Address a, Slot& slot, Outbox& out, Nanos now) {
       stamp.vector = std::make_shared<const std::vector<int64_t>>(vclocks_[a].entries());
       t.vector = *stamp.vector;
     }
-    trace_.push_back(std::move(t));
+    if (s_.trace.clock_check) trace_.push_back(std::move(t));
     if (s_.trace.messages) trace_detail_.push_back({now, m.to, m.message->describe()});
     network_->send(now, a, m.to, std::move(m.message), std::move(stamp));
   }
@@ -243,7 +243,7 @@ void Runner::on_receive(Address a, const Envelope& env, Nanos now) {
     vclocks_[a].receive(a, lamport::VectorClock(*env.stamp.vector));
     t.vector = vclocks_[a].entries();
   }
-  trace_.push_back(std::move(t));
+  if (s_.trace.clock_check) trace_.push_back(std::move(t));
   if (s_.trace.messages) trace_detail_.push_back({now, env.src, env.message->describe()});
 }
 
@@ -336,7 +336,7 @@ void Runner::run() {
   std::vector<const ProtocolNode*> live(n, nullptr);
   for (NodeId i = 0; i < n; ++i)
     if (network_->is_up(i)) live[i] = slots_[i].endpoint.get();
-  result_->extra = workload_->finish(s_.duration_ns, live);
+  result_->extra = workload_->finish(s_.duration_ns, live, *factory_);
   for (NodeId i = 0; i < n; ++i) {
     if (!network_->is_up(i)) continue;
     std::string d = slots_[i].endpoint->state_digest();

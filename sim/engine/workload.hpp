@@ -14,6 +14,7 @@
 
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
+#include "sim/engine/protocol_factory.hpp"
 
 namespace synod::sim {
 
@@ -47,9 +48,11 @@ class Workload {
   // Arrivals that found every client busy (report.json ops.skipped_arrivals).
   virtual uint64_t skipped_arrivals() const { return 0; }
   // The run is over (at `end`): what to keep for the report. `nodes[i]` is node i as it stands,
-  // or null if it is down. Called once, after the engine stopped.
+  // or null if it is down; `factory` made them (and holds their persistent storage). Called once,
+  // after the engine stopped.
   virtual std::shared_ptr<const RunExtra> finish(Nanos end,
-                                                 const std::vector<const ProtocolNode*>& nodes) {
+                                                 const std::vector<const ProtocolNode*>& nodes,
+                                                 const ProtocolFactory& factory) {
     return nullptr;
   }
 };

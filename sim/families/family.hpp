@@ -48,5 +48,6 @@ Family multipaxos_family();
 Family lamport_mutex_family();
 Family lamport_lww_family();
 Family primary_backup_family();
+Family tasks_family();
 
 }  // namespace synod::sim

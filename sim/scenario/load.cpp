@@ -130,9 +130,13 @@ Scenario read_scenario(Reader& rd, const YAML::Node& root, const ProtocolSchemas
   }
   if (f.has("trace")) {
     const Item ti = f.get("trace");
-    Fields t(rd, ti, "trace", {"messages", "vector_clocks"});
+    Fields t(rd, ti, "trace", {"messages", "vector_clocks", "clock_check"});
     if (t.has("messages")) s.trace.messages = rd.boolean(t.get("messages"));
     if (t.has("vector_clocks")) s.trace.vector_clocks = rd.boolean(t.get("vector_clocks"));
+    if (t.has("clock_check")) s.trace.clock_check = rd.boolean(t.get("clock_check"));
+    if (!s.trace.clock_check && (s.trace.messages || s.trace.vector_clocks))
+      rd.fail(t.get("clock_check"), "clock_check: false keeps no trace, so messages and "
+                                     "vector_clocks cannot be on with it");
   }
   return s;
 }

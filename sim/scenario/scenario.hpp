@@ -234,6 +234,9 @@ struct ReportSpec {
 struct TraceSpec {
   bool messages = false;       // messages.jsonl: every send and receive with its clocks
   bool vector_clocks = false;  // keep vector clocks too (n entries per message), checked as well
+  // Keep the send/receive trace and check Lamport's clock condition on it. Off for long runs of
+  // many messages (the trace costs ~100 bytes per message): the clocks section then says so.
+  bool clock_check = true;
 };
 
 struct Scenario {

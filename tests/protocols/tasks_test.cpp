@@ -1,0 +1,307 @@
+// Task scheduling (protocols/tasks) without SimGrid: a small event loop delivers messages after a
+// fixed latency and finishes each compute after work / speed, so the policies, the failure
+// handling and the ledger can be checked step by step.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <queue>
+#include <tuple>
+
+#include "protocols/tasks/ledger.hpp"
+#include "protocols/tasks/master.hpp"
+#include "protocols/tasks/source.hpp"
+#include "protocols/tasks/worker.hpp"
+
+namespace synod::tasks {
+namespace {
+
+constexpr Nanos kMs = kNanosPerMilli;
+
+// Master = node 0, workers 1..w, the source is address w + 1.
+class Sim {
+ public:
+  Sim(int workers, Config c, Arrivals a, uint64_t seed = 1, std::vector<double> speeds = {})
+      : n_(workers + 1), config_(std::move(c)), arrivals_(std::move(a)), ledger_(n_), seed_(seed) {
+    config_.cores.assign(n_, 1);
+    speeds_ = speeds.empty() ? std::vector<double>(n_, 1e9) : speeds;
+    nodes_.resize(n_ + 1);
+    up_.assign(n_ + 1, true);
+    boots_.assign(n_ + 1, 0);
+    for (int i = 0; i <= n_; ++i) boot(i);
+  }
+
+  void boot(int i) {
+    Rng rng = Rng::stream(seed_, "node", static_cast<uint64_t>(i) * 1000 + boots_[i]++);
+    if (i == 0)
+      nodes_[i] = std::make_unique<Master>(0, n_, config_, &disk_, rng);
+    else if (i < n_)
+      nodes_[i] = std::make_unique<Worker>(i, n_, config_, rng);
+    else
+      nodes_[i] = std::make_unique<Source>(0, 1, arrivals_, &ledger_, rng);
+    incarnation_[i]++;
+    Outbox out;
+    nodes_[i]->start(now_, out);
+    flush(i, out);
+  }
+  void crash(int i) {
+    up_[i] = false;
+    incarnation_[i]++;
+  }
+  void restart(int i) {
+    up_[i] = true;
+    boot(i);
+  }
+  // Messages from `from` to `to` vanish while cut.
+  void cut(int a, int b, bool on) { cut_[{a, b}] = on; cut_[{b, a}] = on; }
+
+  void run_until(Nanos end) {
+    while (true) {
+      Nanos t = kNever;
+      int who = -1;
+      for (int i = 0; i <= n_; ++i) {
+        if (!up_[i]) continue;
+        const Nanos nt = nodes_[i]->next_timer();
+        if (nt < t) t = nt, who = i;
+      }
+      const bool event_first = !events_.empty() && std::get<0>(events_.top()) <= t;
+      if (event_first) t = std::get<0>(events_.top());
+      if (t == kNever || t > end) break;
+      now_ = std::max(now_, t);
+      if (event_first) {
+        auto [at, seq, dst, inc, src, msg, token] = events_.top();
+        events_.pop();
+        (void)at; (void)seq;
+        if (!up_[dst] || inc != incarnation_[dst]) continue;
+        Outbox out;
+        if (msg)
+          nodes_[dst]->on_message(now_, src, *msg, out);
+        else
+          nodes_[dst]->on_compute_done(now_, token, out);
+        flush(dst, out);
+      } else {
+        Outbox out;
+        nodes_[who]->on_timer(now_, out);
+        flush(who, out);
+      }
+    }
+    now_ = end;
+  }
+
+  Master& master() { return *static_cast<Master*>(nodes_[0].get()); }
+  Worker& worker(int i) { return *static_cast<Worker*>(nodes_[i].get()); }
+  const Ledger& ledger() const { return ledger_; }
+  const MasterStorage& disk() const { return disk_; }
+  std::map<int, int> runs_to;  // worker → Run messages it was sent
+  std::vector<int> run_order;
+  std::vector<std::string> violations;
+
+ private:
+  void flush(int from, Outbox& out) {
+    for (const std::string& v : nodes_[from]->check_invariants()) violations.push_back(v);
+    for (auto& s : out.messages) {
+      if (s.message->kind() == MsgKind::TaskRun) {
+        runs_to[s.to]++;
+        run_order.push_back(s.to);
+      }
+      if (cut_[{from, s.to}]) continue;
+      events_.push({now_ + latency_, seq_++, s.to, incarnation_[s.to], from, s.message, 0});
+    }
+    for (auto& c : out.computes) {
+      const Nanos d = static_cast<Nanos>(c.flops / speeds_[from] * 1e9);
+      events_.push({now_ + d, seq_++, from, incarnation_[from], from, nullptr, c.token});
+    }
+    out.clear();
+  }
+  using Event = std::tuple<Nanos, uint64_t, int, uint64_t, int, MessagePtr, uint64_t>;
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const {
+      return std::tie(std::get<0>(a), std::get<1>(a)) > std::tie(std::get<0>(b), std::get<1>(b));
+    }
+  };
+  int n_;
+  Config config_;
+  Arrivals arrivals_;
+  Ledger ledger_;
+  uint64_t seed_;
+  MasterStorage disk_;
+  std::vector<double> speeds_;
+  std::vector<std::unique_ptr<ProtocolNode>> nodes_;
+  std::vector<bool> up_;
+  std::vector<uint64_t> boots_;
+  std::map<int, uint64_t> incarnation_;
+  std::map<std::pair<int, int>, bool> cut_;
+  std::priority_queue<Event, std::vector<Event>, Later> events_;
+  uint64_t seq_ = 0;
+  Nanos now_ = 0;
+  Nanos latency_ = 1 * kMs;
+};
+
+Config config(Policy p) {
+  Config c;
+  c.policy = p;
+  c.heartbeat = 100 * kMs;
+  c.failure_timeout = 500 * kMs;
+  return c;
+}
+
+Arrivals poisson(double rate, double work_s, Nanos stop) {
+  Arrivals a;
+  a.rate = rate;
+  a.work = Distribution::exponential(work_s);
+  a.stop = stop;
+  a.retry = 1 * kNanosPerSecond;
+  return a;
+}
+
+uint64_t completed(const Ledger& l) {
+  uint64_t n = 0;
+  for (const auto& e : l.entries()) n += e.result_at != kNever ? 1 : 0;
+  return n;
+}
+
+TEST(Tasks, RoundRobinTakesTheWorkersInTurn) {
+  Sim sim(3, config(Policy::RoundRobin), poisson(5, 0.05, 10 * kNanosPerSecond));
+  sim.run_until(12 * kNanosPerSecond);
+  ASSERT_GE(sim.run_order.size(), 30u);
+  for (size_t k = 0; k < sim.run_order.size(); ++k)
+    EXPECT_EQ(sim.run_order[k], static_cast<int>(k % 3) + 1) << "dispatch " << k;
+  EXPECT_EQ(completed(sim.ledger()), summarize(sim.ledger(), 0).arrived);
+  EXPECT_TRUE(sim.violations.empty());
+}
+
+TEST(Tasks, WeightedRoundRobinInterleavesByWeight) {
+  Config c = config(Policy::WeightedRoundRobin);
+  c.weights = {0, 5, 1, 1};
+  Sim sim(3, c, poisson(5, 0.01, 20 * kNanosPerSecond));
+  sim.run_until(22 * kNanosPerSecond);
+  ASSERT_GE(sim.run_order.size(), 70u);
+  // nginx's smooth weighted round-robin for 5, 1, 1: a a b a c a a, repeated.
+  const int cycle[] = {1, 1, 2, 1, 3, 1, 1};
+  for (size_t k = 0; k < sim.run_order.size(); ++k)
+    EXPECT_EQ(sim.run_order[k], cycle[k % 7]) << "dispatch " << k;
+}
+
+TEST(Tasks, LeastLoadedHerdsOnStaleReports) {
+  // Heartbeats every 2 s: between two reports every task goes to the one worker that reported
+  // least, while jsq, which counts its own dispatches, spreads them.
+  Config c = config(Policy::LeastLoaded);
+  c.heartbeat = 2 * kNanosPerSecond;
+  c.failure_timeout = 10 * kNanosPerSecond;
+  Sim stale(4, c, poisson(20, 0.15, 30 * kNanosPerSecond));
+  stale.run_until(60 * kNanosPerSecond);
+  c.policy = Policy::Jsq;
+  Sim exact(4, c, poisson(20, 0.15, 30 * kNanosPerSecond));
+  exact.run_until(60 * kNanosPerSecond);
+  // Longest run of consecutive dispatches to the same worker.
+  auto longest = [](const std::vector<int>& v) {
+    size_t best = 0, cur = 0;
+    for (size_t k = 0; k < v.size(); ++k) {
+      cur = k > 0 && v[k] == v[k - 1] ? cur + 1 : 1;
+      best = std::max(best, cur);
+    }
+    return best;
+  };
+  EXPECT_GE(longest(stale.run_order), 15u);
+  EXPECT_LE(longest(exact.run_order), 4u);
+  const auto s = summarize(stale.ledger(), 0), e = summarize(exact.ledger(), 0);
+  EXPECT_EQ(s.completed, s.arrived);
+  EXPECT_GT(s.wait.mean, 3 * e.wait.mean) << "herding should queue tasks behind each other";
+}
+
+TEST(Tasks, PullNeverSendsMoreThanAWorkerHasCores) {
+  Sim sim(3, config(Policy::Pull), poisson(50, 0.1, 5 * kNanosPerSecond));  // overloaded: rho 1.7
+  sim.run_until(6 * kNanosPerSecond);
+  EXPECT_GT(sim.master().queue_length(), 50u) << "the backlog waits at the master";
+  for (int w = 1; w <= 3; ++w) EXPECT_LE(sim.worker(w).describe().find("queued=0"), 100u);
+  EXPECT_TRUE(sim.violations.empty());
+  sim.run_until(60 * kNanosPerSecond);
+  const auto s = summarize(sim.ledger(), 0);
+  EXPECT_EQ(s.completed, s.arrived);
+}
+
+TEST(Tasks, AWorkerCrashIsDetectedAndItsTasksRunElsewhere) {
+  Sim sim(3, config(Policy::RoundRobin), poisson(10, 0.2, 20 * kNanosPerSecond));
+  sim.run_until(5 * kNanosPerSecond);
+  sim.crash(2);
+  sim.run_until(12 * kNanosPerSecond);
+  sim.restart(2);
+  sim.run_until(40 * kNanosPerSecond);
+  const auto s = summarize(sim.ledger(), 0);
+  EXPECT_EQ(s.completed, s.arrived);
+  EXPECT_GT(sim.disk().stats.redispatched, 0u);
+  EXPECT_GE(sim.disk().stats.workers_declared_dead, 1u);
+  EXPECT_EQ(s.duplicated_tasks, 0u) << "a crashed worker reports nothing: no second execution";
+  EXPECT_TRUE(sim.violations.empty());
+}
+
+TEST(Tasks, WithoutRedispatchACrashLosesTasks) {
+  Config c = config(Policy::RoundRobin);
+  c.redispatch = false;
+  Sim sim(3, c, poisson(10, 0.2, 20 * kNanosPerSecond));
+  sim.run_until(5 * kNanosPerSecond);
+  sim.crash(2);
+  sim.run_until(40 * kNanosPerSecond);
+  const auto s = summarize(sim.ledger(), 0);
+  EXPECT_GT(s.unfinished, 0u);
+  NodeId w = kNoNode;
+  uint32_t attempt = 0;
+  Nanos sent = 0;
+  size_t stuck_on_2 = 0;
+  for (size_t k = 0; k < sim.ledger().entries().size(); ++k)
+    if (sim.ledger().entries()[k].result_at == kNever &&
+        sim.master().holding(k + 1, &w, &attempt, &sent) == Master::Holding::Assigned && w == 2)
+      stuck_on_2++;
+  EXPECT_EQ(stuck_on_2, s.unfinished);
+}
+
+// A partition makes the master suspect a live worker: both copies run. At-least-once delivers
+// both results; exactly-once delivers the first and drops the second.
+void partition_run(Delivery delivery, LedgerSummary* s, MasterCounters* m) {
+  Config c = config(Policy::RoundRobin);
+  c.delivery = delivery;
+  Sim sim(2, c, poisson(4, 1.0, 10 * kNanosPerSecond));
+  sim.run_until(3 * kNanosPerSecond);
+  sim.cut(0, 1, true);  // long enough to be declared dead, short enough that its queue remains
+  sim.run_until(4 * kNanosPerSecond);
+  sim.cut(0, 1, false);
+  sim.run_until(200 * kNanosPerSecond);
+  *s = summarize(sim.ledger(), 0);
+  *m = sim.disk().stats;
+  EXPECT_EQ(s->completed, s->arrived);
+}
+
+TEST(Tasks, AtLeastOnceDeliversDuplicatesExactlyOnceDropsThem) {
+  LedgerSummary alo, exo;
+  MasterCounters malo, mexo;
+  partition_run(Delivery::AtLeastOnce, &alo, &malo);
+  partition_run(Delivery::ExactlyOnce, &exo, &mexo);
+  EXPECT_GT(alo.duplicated_tasks, 0u);
+  EXPECT_EQ(malo.duplicate_done, 0u);
+  EXPECT_EQ(exo.duplicated_tasks, 0u);
+  EXPECT_GT(mexo.duplicate_done, 0u);
+}
+
+TEST(Tasks, ARestartedMasterSendsEveryUnfinishedTaskAgain) {
+  Sim sim(3, config(Policy::Jsq), poisson(10, 0.3, 20 * kNanosPerSecond));
+  sim.run_until(5 * kNanosPerSecond);
+  sim.crash(0);
+  sim.run_until(7 * kNanosPerSecond);
+  sim.restart(0);
+  sim.run_until(60 * kNanosPerSecond);
+  const auto s = summarize(sim.ledger(), 0);
+  EXPECT_EQ(s.completed, s.arrived) << "the table on disk and the sources' retries lose nothing";
+  EXPECT_EQ(sim.disk().boots, 2u);
+  EXPECT_TRUE(sim.violations.empty());
+}
+
+TEST(Tasks, PercentilesAreNearestRank) {
+  const Percentiles p = percentiles({5, 1, 4, 2, 3, 6, 7, 8, 9, 10});
+  EXPECT_DOUBLE_EQ(p.mean, 5.5);
+  EXPECT_DOUBLE_EQ(p.p50, 5);
+  EXPECT_DOUBLE_EQ(p.p90, 9);
+  EXPECT_DOUBLE_EQ(p.p99, 10);
+}
+
+}  // namespace
+}  // namespace synod::tasks
