@@ -185,6 +185,7 @@ void tasks_section(const RunResult& r, RunAnalysis* a) {
                   {"response p99 s", round6(s.response.p99)},
                   {"mean wait s", round6(s.wait.mean)},
                   {"utilization max/mean", round6(imbalance)},
+                  {"unfinished tasks", s.unfinished},
                   {"lost tasks", lost},
                   {"duplicated tasks", s.duplicated_tasks}};
   sec.unsafe = lost > 0 || x->ledger->unknown_results() > 0 || (exactly_once && s.duplicated_tasks > 0);
