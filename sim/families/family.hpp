@@ -49,5 +49,6 @@ Family lamport_mutex_family();
 Family lamport_lww_family();
 Family primary_backup_family();
 Family tasks_family();
+Family serverless_family();
 
 }  // namespace synod::sim

@@ -14,6 +14,7 @@ const std::vector<Family>& families() {
       lamport_lww_family(),
       primary_backup_family(),
       tasks_family(),
+      serverless_family(),
   };
   return all;
 }

@@ -3,15 +3,13 @@
 // handling and the ledger can be checked step by step.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <memory>
-#include <queue>
-#include <tuple>
 
 #include "protocols/tasks/ledger.hpp"
 #include "protocols/tasks/master.hpp"
 #include "protocols/tasks/source.hpp"
 #include "protocols/tasks/worker.hpp"
+#include "tests/protocols/event_loop.hpp"
 
 namespace synod::tasks {
 namespace {
@@ -21,120 +19,42 @@ constexpr Nanos kMs = kNanosPerMilli;
 // Master = node 0, workers 1..w, the source is address w + 1.
 class Sim {
  public:
-  Sim(int workers, Config c, Arrivals a, uint64_t seed = 1, std::vector<double> speeds = {})
-      : n_(workers + 1), config_(std::move(c)), arrivals_(std::move(a)), ledger_(n_), seed_(seed) {
-    config_.cores.assign(n_, 1);
-    speeds_ = speeds.empty() ? std::vector<double>(n_, 1e9) : speeds;
-    nodes_.resize(n_ + 1);
-    up_.assign(n_ + 1, true);
-    boots_.assign(n_ + 1, 0);
-    for (int i = 0; i <= n_; ++i) boot(i);
+  Sim(int workers, Config c, Arrivals a, uint64_t seed = 1)
+      : n_(workers + 1), config_(with_cores(std::move(c), workers + 1)), arrivals_(std::move(a)),
+        ledger_(n_),
+        loop_(n_ + 1, [this, seed](int i, uint64_t boot) -> std::unique_ptr<ProtocolNode> {
+          Rng rng = Rng::stream(seed, "node", static_cast<uint64_t>(i) * 1000 + boot);
+          if (i == 0) return std::make_unique<Master>(0, n_, config_, &disk_, rng);
+          if (i < n_) return std::make_unique<Worker>(i, n_, config_, rng);
+          return std::make_unique<Source>(0, 1, arrivals_, &ledger_, rng);
+        }) {
+    loop_.on_send = [this](int, int to, const Message& m) {
+      if (m.kind() == MsgKind::TaskRun) run_order.push_back(to);
+    };
+    loop_.run_until(0);
   }
-
-  void boot(int i) {
-    Rng rng = Rng::stream(seed_, "node", static_cast<uint64_t>(i) * 1000 + boots_[i]++);
-    if (i == 0)
-      nodes_[i] = std::make_unique<Master>(0, n_, config_, &disk_, rng);
-    else if (i < n_)
-      nodes_[i] = std::make_unique<Worker>(i, n_, config_, rng);
-    else
-      nodes_[i] = std::make_unique<Source>(0, 1, arrivals_, &ledger_, rng);
-    incarnation_[i]++;
-    Outbox out;
-    nodes_[i]->start(now_, out);
-    flush(i, out);
-  }
-  void crash(int i) {
-    up_[i] = false;
-    incarnation_[i]++;
-  }
-  void restart(int i) {
-    up_[i] = true;
-    boot(i);
-  }
-  // Messages from `from` to `to` vanish while cut.
-  void cut(int a, int b, bool on) { cut_[{a, b}] = on; cut_[{b, a}] = on; }
-
-  void run_until(Nanos end) {
-    while (true) {
-      Nanos t = kNever;
-      int who = -1;
-      for (int i = 0; i <= n_; ++i) {
-        if (!up_[i]) continue;
-        const Nanos nt = nodes_[i]->next_timer();
-        if (nt < t) t = nt, who = i;
-      }
-      const bool event_first = !events_.empty() && std::get<0>(events_.top()) <= t;
-      if (event_first) t = std::get<0>(events_.top());
-      if (t == kNever || t > end) break;
-      now_ = std::max(now_, t);
-      if (event_first) {
-        auto [at, seq, dst, inc, src, msg, token] = events_.top();
-        events_.pop();
-        (void)at; (void)seq;
-        if (!up_[dst] || inc != incarnation_[dst]) continue;
-        Outbox out;
-        if (msg)
-          nodes_[dst]->on_message(now_, src, *msg, out);
-        else
-          nodes_[dst]->on_compute_done(now_, token, out);
-        flush(dst, out);
-      } else {
-        Outbox out;
-        nodes_[who]->on_timer(now_, out);
-        flush(who, out);
-      }
-    }
-    now_ = end;
-  }
-
-  Master& master() { return *static_cast<Master*>(nodes_[0].get()); }
-  Worker& worker(int i) { return *static_cast<Worker*>(nodes_[i].get()); }
+  void crash(int i) { loop_.crash(i); }
+  void restart(int i) { loop_.restart(i); }
+  void cut(int a, int b, bool on) { loop_.cut(a, b, on); }
+  void run_until(Nanos end) { loop_.run_until(end); }
+  Master& master() { return static_cast<Master&>(loop_.node(0)); }
+  Worker& worker(int i) { return static_cast<Worker&>(loop_.node(i)); }
   const Ledger& ledger() const { return ledger_; }
   const MasterStorage& disk() const { return disk_; }
-  std::map<int, int> runs_to;  // worker → Run messages it was sent
+  const std::vector<std::string>& violations() const { return loop_.violations; }
   std::vector<int> run_order;
-  std::vector<std::string> violations;
 
  private:
-  void flush(int from, Outbox& out) {
-    for (const std::string& v : nodes_[from]->check_invariants()) violations.push_back(v);
-    for (auto& s : out.messages) {
-      if (s.message->kind() == MsgKind::TaskRun) {
-        runs_to[s.to]++;
-        run_order.push_back(s.to);
-      }
-      if (cut_[{from, s.to}]) continue;
-      events_.push({now_ + latency_, seq_++, s.to, incarnation_[s.to], from, s.message, 0});
-    }
-    for (auto& c : out.computes) {
-      const Nanos d = static_cast<Nanos>(c.flops / speeds_[from] * 1e9);
-      events_.push({now_ + d, seq_++, from, incarnation_[from], from, nullptr, c.token});
-    }
-    out.clear();
+  static Config with_cores(Config c, int n) {
+    c.cores.assign(static_cast<size_t>(n), 1);
+    return c;
   }
-  using Event = std::tuple<Nanos, uint64_t, int, uint64_t, int, MessagePtr, uint64_t>;
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
-      return std::tie(std::get<0>(a), std::get<1>(a)) > std::tie(std::get<0>(b), std::get<1>(b));
-    }
-  };
   int n_;
   Config config_;
   Arrivals arrivals_;
   Ledger ledger_;
-  uint64_t seed_;
   MasterStorage disk_;
-  std::vector<double> speeds_;
-  std::vector<std::unique_ptr<ProtocolNode>> nodes_;
-  std::vector<bool> up_;
-  std::vector<uint64_t> boots_;
-  std::map<int, uint64_t> incarnation_;
-  std::map<std::pair<int, int>, bool> cut_;
-  std::priority_queue<Event, std::vector<Event>, Later> events_;
-  uint64_t seq_ = 0;
-  Nanos now_ = 0;
-  Nanos latency_ = 1 * kMs;
+  testkit::EventLoop loop_;
 };
 
 Config config(Policy p) {
@@ -167,7 +87,7 @@ TEST(Tasks, RoundRobinTakesTheWorkersInTurn) {
   for (size_t k = 0; k < sim.run_order.size(); ++k)
     EXPECT_EQ(sim.run_order[k], static_cast<int>(k % 3) + 1) << "dispatch " << k;
   EXPECT_EQ(completed(sim.ledger()), summarize(sim.ledger(), 0).arrived);
-  EXPECT_TRUE(sim.violations.empty());
+  EXPECT_TRUE(sim.violations().empty());
 }
 
 TEST(Tasks, WeightedRoundRobinInterleavesByWeight) {
@@ -214,7 +134,7 @@ TEST(Tasks, PullNeverSendsMoreThanAWorkerHasCores) {
   sim.run_until(6 * kNanosPerSecond);
   EXPECT_GT(sim.master().queue_length(), 50u) << "the backlog waits at the master";
   for (int w = 1; w <= 3; ++w) EXPECT_LE(sim.worker(w).describe().find("queued=0"), 100u);
-  EXPECT_TRUE(sim.violations.empty());
+  EXPECT_TRUE(sim.violations().empty());
   sim.run_until(60 * kNanosPerSecond);
   const auto s = summarize(sim.ledger(), 0);
   EXPECT_EQ(s.completed, s.arrived);
@@ -232,7 +152,7 @@ TEST(Tasks, AWorkerCrashIsDetectedAndItsTasksRunElsewhere) {
   EXPECT_GT(sim.disk().stats.redispatched, 0u);
   EXPECT_GE(sim.disk().stats.workers_declared_dead, 1u);
   EXPECT_EQ(s.duplicated_tasks, 0u) << "a crashed worker reports nothing: no second execution";
-  EXPECT_TRUE(sim.violations.empty());
+  EXPECT_TRUE(sim.violations().empty());
 }
 
 TEST(Tasks, WithoutRedispatchACrashLosesTasks) {
@@ -292,7 +212,7 @@ TEST(Tasks, ARestartedMasterSendsEveryUnfinishedTaskAgain) {
   const auto s = summarize(sim.ledger(), 0);
   EXPECT_EQ(s.completed, s.arrived) << "the table on disk and the sources' retries lose nothing";
   EXPECT_EQ(sim.disk().boots, 2u);
-  EXPECT_TRUE(sim.violations.empty());
+  EXPECT_TRUE(sim.violations().empty());
 }
 
 TEST(Tasks, PercentilesAreNearestRank) {
