@@ -55,6 +55,13 @@ enum class MsgKind : uint16_t {
   PbReplicateReply,  // backup → primary: how much of the log it holds, or a later epoch (fence)
   PbViewChange,      // backup → all: make me primary of a new epoch
   PbViewReply,       // → candidate: granted (with the voter's log) or refused
+  // Dynamo/Cassandra-style quorum store (protocols/quorum)
+  QuorumWrite,     // coordinator → replica: store this version (or a hint for another node)
+  QuorumWriteAck,  // replica → coordinator: stored
+  QuorumRead,      // coordinator → replica: your version of a key
+  QuorumReadReply, // replica → coordinator: the version (or none)
+  QuorumDigest,    // anti-entropy: hashes of the key buckets two replicas share
+  QuorumSync,      // anti-entropy and hinted handoff: versions to merge
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

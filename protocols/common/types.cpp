@@ -73,6 +73,12 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::FaasRun: return "FaasRun";
     case MsgKind::FaasDone: return "FaasDone";
     case MsgKind::FaasStop: return "FaasStop";
+    case MsgKind::QuorumWrite: return "QuorumWrite";
+    case MsgKind::QuorumWriteAck: return "QuorumWriteAck";
+    case MsgKind::QuorumRead: return "QuorumRead";
+    case MsgKind::QuorumReadReply: return "QuorumReadReply";
+    case MsgKind::QuorumDigest: return "QuorumDigest";
+    case MsgKind::QuorumSync: return "QuorumSync";
     case MsgKind::PbReplicate: return "Replicate";
     case MsgKind::PbReplicateReply: return "ReplicateReply";
     case MsgKind::PbViewChange: return "ViewChange";

@@ -1,6 +1,7 @@
 #include "sim/engine/network.hpp"
 
 #include <cassert>
+#include <cmath>
 
 namespace synod::sim {
 
@@ -37,7 +38,10 @@ Nanos Network::base_latency(Address a, Address b) const {
 }
 
 Nanos Network::jitter() {
-  return config_.jitter > 0 ? rng_.between(0, config_.jitter) : 0;
+  if (config_.jitter <= 0) return 0;
+  if (config_.jitter_exponential)
+    return static_cast<Nanos>(std::llround(-std::log(1.0 - rng_.unit()) * static_cast<double>(config_.jitter)));
+  return rng_.between(0, config_.jitter);
 }
 
 void Network::send(Nanos now, Address src, Address dst, MessagePtr m, Stamp stamp) {

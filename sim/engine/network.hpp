@@ -11,7 +11,8 @@
 // Fault model (all decided at send time, from the network's own random stream):
 //   - the destination is down, or the (src, dst) pair is cut (partition or one-way cut): dropped;
 //   - otherwise lost with probability 1-(1-loss)(1-loss[src])(1-loss[dst]);
-//   - otherwise delivered after latency(src,dst) + extra[src] + extra[dst] + uniform[0, jitter],
+//   - otherwise delivered after latency(src,dst) + extra[src] + extra[dst] + uniform[0, jitter]
+//     (or an exponential draw of mean jitter),
 //     and with probability `duplicate` delivered a second time with its own jitter.
 // A message is tagged with the destination's incarnation; if the destination crashed in between,
 // the message vanishes at delivery (the new incarnation never sees it).
@@ -69,6 +70,7 @@ class Network {
     std::vector<Nanos> node_latency;  // n_nodes × n_nodes, row-major
     Nanos client_latency = kNanosPerMilli;
     Nanos jitter = 0;
+    bool jitter_exponential = false;  // exponential with mean `jitter` instead of uniform
     double loss = 0;
     double duplicate = 0;
   };

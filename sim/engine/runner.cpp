@@ -286,6 +286,7 @@ void Runner::run() {
   nc.node_latency = topo.latency;
   nc.client_latency = s_.cluster.client_latency_ns;
   nc.jitter = s_.cluster.jitter_ns;
+  nc.jitter_exponential = s_.cluster.jitter_exponential;
   nc.loss = s_.cluster.loss;
   nc.duplicate = s_.cluster.duplicate;
   network_ = std::make_unique<Network>(nc, Rng::stream(s_.seed, "network"),

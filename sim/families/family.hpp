@@ -50,5 +50,6 @@ Family lamport_lww_family();
 Family primary_backup_family();
 Family tasks_family();
 Family serverless_family();
+Family quorum_family();
 
 }  // namespace synod::sim

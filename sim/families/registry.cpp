@@ -13,6 +13,7 @@ const std::vector<Family>& families() {
       lamport_mutex_family(),
       lamport_lww_family(),
       primary_backup_family(),
+      quorum_family(),
       tasks_family(),
       serverless_family(),
   };

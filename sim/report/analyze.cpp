@@ -138,7 +138,7 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks, const An
   }
 
   if (hooks.sections) hooks.sections(r, &a);
-  if (!r.final_digests.empty()) a.sections.push_back(convergence_section(r));
+  if (!r.final_digests.empty() && traits.compare_digests) a.sections.push_back(convergence_section(r));
   return a;
 }
 

@@ -234,6 +234,15 @@ void summarize_kv(const CompareOptions& o, const std::vector<CompareRun>& tasks,
   std::string table = fmt::format("{:<{}} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n",
                                   o.label_kind, w, "ok ops/s", "p50 ms", "p99 ms", "worst recovery s",
                                   "msgs per ok op", "elections", "unsafe", "lin/total");
+  std::vector<std::string> family_names;
+  std::map<std::string, std::map<std::string, Stat>> family_stats;  // label → metric → values
+  for (const CompareRun& t : tasks) {
+    for (const auto& [name, v] : family_metrics(read_report(t))) {
+      if (std::find(family_names.begin(), family_names.end(), name) == family_names.end())
+        family_names.push_back(name);
+      family_stats[t.label][name].add(v);
+    }
+  }
   for (const std::string& p : o.labels) {
     Stat thr, p50, p99, gap, rec, mpo, el, lead;
     int unsafe = 0, linear = 0, n = 0;
@@ -288,9 +297,23 @@ void summarize_kv(const CompareOptions& o, const std::vector<CompareRun>& tasks,
                     {"leaders_elected", lead.json()},
                     {"unsafe_runs", unsafe},
                     {"linearizability", v}};
-    table += fmt::format("{:<{}} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}\n", p, w,
+    table += fmt::format("{:<{}} {:>24} {:>24} {:>26} {:>22} {:>20} {:>16} {:>6} {:>10}", p, w,
                          thr.text(1), p50.text(2), p99.text(1), rec.text(3), mpo.text(1), el.text(1),
                          unsafe, fmt::format("{}/{}", linear, n));
+    // The family's own numbers (its section's "compare"), after the common columns.
+    for (const std::string& name : family_names) {
+      const Stat& st = family_stats[p][name];
+      table += fmt::format(" {:>26}", st.text(st.mean() >= 100 ? 1 : 3));
+      protocols[p]["family"][name] = st.json();
+    }
+    table += "\n";
+  }
+  if (!family_names.empty()) {
+    // The header gains the family's column names.
+    const size_t eol = table.find('\n');
+    std::string extra;
+    for (const std::string& name : family_names) extra += fmt::format(" {:>26}", name);
+    table.insert(eol, extra);
   }
   out.table = table;
 }

@@ -27,6 +27,9 @@ struct ProtocolTraits {
   // invocations): the summary and report.html then leave out the key-value lines and charts, which
   // would only say "0 ops" (report.json keeps them, with zeros, so its schema is one).
   bool kv_clients = true;
+  // The live nodes' state digests must be equal at the end (replicas of one whole state). False
+  // for stores whose nodes hold different parts (the quorum store reads the digests itself).
+  bool compare_digests = true;
 };
 
 // A protocol's own part of the report: report.json[key], a line of the terminal summary, and

@@ -253,7 +253,18 @@ ClusterSpec read_cluster(Reader& rd, const Item& item) {
   }
   c.hosts = f.has("hosts") ? hosts(rd, f.get("hosts")) : std::vector<HostSpec>(c.node_names.size());
   if (f.has("latency")) c.latency = latency(rd, f.get("latency"), "cluster.latency");
-  if (f.has("jitter")) c.jitter_ns = rd.duration(f.get("jitter"));
+  if (f.has("jitter")) {
+    const Item j = f.get("jitter");
+    if (j.node.IsMap()) {
+      // {dist: exponential, mean: 5ms}: each message's extra delay drawn exponential.
+      Fields jf(rd, j, "cluster.jitter", {"dist", "mean"});
+      rd.word(jf.required("dist"), "jitter.dist", {"exponential"});
+      c.jitter_ns = rd.positive_duration(jf.required("mean"));
+      c.jitter_exponential = true;
+    } else {
+      c.jitter_ns = rd.duration(j);
+    }
+  }
   if (f.has("loss")) c.loss = rd.probability(f.get("loss"));
   if (f.has("duplicate")) c.duplicate = rd.probability(f.get("duplicate"));
   if (f.has("client_latency")) c.client_latency_ns = rd.duration(f.get("client_latency"));

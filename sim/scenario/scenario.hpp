@@ -88,6 +88,7 @@ struct ClusterSpec {
   std::vector<EdgeSpec> edges;        // Edges
   std::string platform_file;          // Platform: path resolved relative to the scenario file
   Nanos jitter_ns = 0;                // each message gets + uniform[0, jitter] extra delay
+  bool jitter_exponential = false;    // ... or + exponential with mean jitter_ns (PBS's WARS model)
   double loss = 0;                    // probability a message is dropped
   double duplicate = 0;               // probability a message is delivered twice
   Nanos client_latency_ns = kNanosPerMilli;  // one-way latency between any client and any node

@@ -1,0 +1,101 @@
+// The quorum store's messages (see quorum_node.hpp). A version is a value (or none) and the
+// timestamp that orders versions of a key: last writer wins, by the coordinator's clock, node id
+// breaking ties.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/common/message.hpp"
+#include "protocols/common/types.hpp"
+
+namespace synod::quorum {
+
+struct Timestamp {
+  Nanos time = 0;
+  NodeId node = -1;
+  bool operator<(const Timestamp& o) const { return time != o.time ? time < o.time : node < o.node; }
+  bool operator==(const Timestamp& o) const { return time == o.time && node == o.node; }
+};
+
+struct Version {
+  std::optional<int64_t> value;
+  Timestamp ts;  // node -1: never written
+  bool written() const { return ts.node >= 0; }
+};
+
+struct KeyVersion {
+  std::string key;
+  Version version;
+};
+
+// Coordinator → replica: store `version` of `key`. With `hint` set, the receiver stands in for
+// node `hint` (sloppy quorum) and keeps the version aside, to hand it to `hint` later.
+class Write final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumWrite; }
+  const char* type_name() const override { return "QuorumWrite"; }
+  size_t size_bytes() const override { return 48 + key.size(); }
+  std::string describe() const override;
+  uint64_t request = 0;
+  std::string key;
+  Version version;
+  NodeId hint = kNoNode;
+};
+
+class WriteAck final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumWriteAck; }
+  const char* type_name() const override { return "QuorumWriteAck"; }
+  size_t size_bytes() const override { return 24; }
+  std::string describe() const override;
+  uint64_t request = 0;
+};
+
+class Read final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumRead; }
+  const char* type_name() const override { return "QuorumRead"; }
+  size_t size_bytes() const override { return 32 + key.size(); }
+  std::string describe() const override;
+  uint64_t request = 0;
+  std::string key;
+};
+
+class ReadReply final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumReadReply; }
+  const char* type_name() const override { return "QuorumReadReply"; }
+  size_t size_bytes() const override { return 48; }
+  std::string describe() const override;
+  uint64_t request = 0;
+  Version version;
+};
+
+// Anti-entropy, one level of a Merkle tree: the keys both replicas hold, hashed into `buckets`
+// (key hash mod the bucket count), one hash per bucket over (key, timestamp) pairs.
+class Digest final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumDigest; }
+  const char* type_name() const override { return "QuorumDigest"; }
+  size_t size_bytes() const override { return 24 + 8 * buckets.size(); }
+  std::string describe() const override;
+  std::vector<uint64_t> buckets;
+};
+
+// Versions to merge (anti-entropy repair of the buckets that differ, or hinted handoff). With
+// `handoff`, the receiver answers with a WriteAck{request} so the sender can drop its hints.
+class Sync final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumSync; }
+  const char* type_name() const override { return "QuorumSync"; }
+  size_t size_bytes() const override;
+  std::string describe() const override;
+  std::vector<KeyVersion> entries;
+  uint64_t request = 0;         // handoff: nonzero
+  std::vector<uint32_t> want;   // anti-entropy: send me your versions in these buckets
+};
+
+}  // namespace synod::quorum
