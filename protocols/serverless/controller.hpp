@@ -45,7 +45,11 @@ struct Function {
   double rate = 0;  // invocations per second (Poisson) from the start
   // Later rates: from `at` on, `rate` (sorted by time; a piecewise-constant Poisson process).
   std::vector<std::pair<Nanos, double>> schedule;
+  // Invocations per minute from a trace (the Azure Functions 2019 dataset's format): when set,
+  // `rate` and `schedule` are unused and minute m's count arrives uniformly within that minute.
+  std::vector<uint32_t> per_minute;
   double rate_at(Nanos t) const {
+    if (!per_minute.empty()) return 0;
     double r = rate;
     for (const auto& [at, v] : schedule)
       if (at <= t) r = v;

@@ -29,6 +29,33 @@ Nanos Source::next_change(Nanos t) const {
 void Source::start(Nanos now, Outbox& out) {
   (void)out;
   draw_next(std::max(now, start_));
+  uint64_t dealt = 0;
+  for (size_t f = 0; f < config_.functions.size(); ++f) {
+    const auto& counts = config_.functions[f].per_minute;
+    for (size_t m = 0; m < counts.size(); ++m) {
+      for (uint32_t c = 0; c < counts[m]; ++c) {
+        const bool mine = dealt++ % static_cast<uint64_t>(n_sources_) == static_cast<uint64_t>(index_);
+        const double u = rng_.unit();  // drawn by every source, so the dealing keeps the times
+        if (!mine) continue;
+        const Nanos t = start_ + static_cast<Nanos>(m) * 60 * kNanosPerSecond +
+                        static_cast<Nanos>(u * 60e9);
+        if (t >= std::max(now, start_) && t < stop_) trace_.push_back({t, static_cast<int>(f)});
+      }
+    }
+  }
+  std::sort(trace_.begin(), trace_.end());
+}
+
+void Source::send(Nanos at, int f, Outbox& out) {
+  const uint64_t id = 1 + static_cast<uint64_t>(index_) + seq_++ * static_cast<uint64_t>(n_sources_);
+  auto& e = ledger_->entries();
+  if (e.size() < id) e.resize(id);
+  e[id - 1].function = f;
+  e[id - 1].arrived = at;
+  auto m = std::make_shared<Invoke>();
+  m->id = id;
+  m->function = f;
+  out.send(0, std::move(m));
 }
 
 // Memoryless: a gap drawn at the current rate that crosses a rate change is thrown away and
@@ -53,6 +80,10 @@ void Source::draw_next(Nanos after) {
 }
 
 void Source::on_timer(Nanos now, Outbox& out) {
+  while (trace_next_ < trace_.size() && trace_[trace_next_].first <= now) {
+    send(trace_[trace_next_].first, trace_[trace_next_].second, out);
+    ++trace_next_;
+  }
   while (next_ != kNever && next_ <= now) {
     const Nanos at = next_;
     // Which function: by rate.
@@ -62,15 +93,7 @@ void Source::on_timer(Nanos now, Outbox& out) {
       u -= config_.functions[f].rate_at(at);
       ++f;
     }
-    const uint64_t id = 1 + static_cast<uint64_t>(index_) + seq_++ * static_cast<uint64_t>(n_sources_);
-    auto& e = ledger_->entries();
-    if (e.size() < id) e.resize(id);
-    e[id - 1].function = f;
-    e[id - 1].arrived = at;
-    auto m = std::make_shared<Invoke>();
-    m->id = id;
-    m->function = f;
-    out.send(0, std::move(m));
+    send(at, f, out);
     draw_next(at);
   }
 }

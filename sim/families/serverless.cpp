@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "protocols/serverless/host.hpp"
 #include "protocols/serverless/source.hpp"
@@ -41,6 +44,51 @@ double megabytes(const Reader& rd, const Item& item) {
   if (!parse_number(t, &v) || v <= 0)
     rd.fail(item, fmt::format("expected a memory size > 0 like 512MB or 4GB, got '{}'", item.node.Scalar()));
   return v * scale;
+}
+
+// One function's row of the Azure Functions 2019 invocation counts
+// (invocations_per_function_md.anon.dNN.csv: HashOwner, HashApp, HashFunction, Trigger, then one
+// count per minute): {file: ..., function: <HashFunction>} or {file: ..., row: <n>} (1 = the
+// first row after the header).
+std::vector<uint32_t> read_azure_row(const Reader& rd, const Item& item) {
+  Fields f(rd, item, "trace", {"file", "function", "row"});
+  if (f.has("function") == f.has("row"))
+    rd.fail(item, "trace: give exactly one of 'function' (its HashFunction) or 'row' (its number)");
+  const std::string name = rd.text(f.required("file"), "a CSV file name");
+  std::filesystem::path p(name);
+  if (p.is_relative()) p = std::filesystem::path(rd.file()).parent_path() / p;
+  std::ifstream in(p);
+  if (!in) rd.fail(f.get("file"), fmt::format("trace file '{}' not found (looked for {})", name, p.string()));
+  const std::string shown = p.lexically_normal().string();
+  const std::string want = f.has("function") ? rd.text(f.get("function"), "a HashFunction") : "";
+  const int want_row = f.has("row") ? rd.count(f.get("row"), 100000000) : 0;
+  std::string line;
+  int n = 0, data_row = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (n == 1 && line.rfind("HashOwner", 0) == 0) continue;  // the header
+    if (line.empty()) continue;
+    ++data_row;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    if (cells.size() < 5)
+      throw ScenarioError(shown, n, 0, "expected HashOwner, HashApp, HashFunction, Trigger and per-minute counts");
+    if (want_row ? data_row != want_row : cells[2] != want) continue;
+    std::vector<uint32_t> counts;
+    for (size_t k = 4; k < cells.size(); ++k) {
+      uint64_t v = 0;
+      if (!parse_uint64(cells[k], &v) || v > 1000000)
+        throw ScenarioError(shown, n, 0, fmt::format("minute {}: expected a count of invocations (0..1000000), got '{}'",
+                                                     k - 3, cells[k]));
+      counts.push_back(static_cast<uint32_t>(v));
+    }
+    return counts;
+  }
+  rd.fail(item, want_row ? fmt::format("{} has {} rows, not {}", shown, data_row, want_row)
+                         : fmt::format("no row for function '{}' in {}", want, shown));
 }
 
 std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
@@ -85,13 +133,20 @@ std::shared_ptr<const ProtocolConfig> parse_workload(const Reader& rd, const Fie
   if (c->warmup >= generic->stop_ns) rd.fail(f.get("warmup"), "warmup leaves nothing of the load window");
   const Item list = f.required("functions");
   for (const Item& fi : rd.list_items(list, "functions")) {
-    Fields ff(rd, fi, "a functions entry", {"name", "rate", "schedule", "memory", "warm", "cold", "boot", "max_instances"});
+    Fields ff(rd, fi, "a functions entry",
+              {"name", "rate", "schedule", "trace", "memory", "warm", "cold", "boot", "max_instances"});
     faas::Function fn;
     fn.name = rd.text(ff.required("name"), "a function name");
     if (!is_valid_name(fn.name)) rd.fail(ff.get("name"), "a function name is letters, digits, '_', '.', '-'");
     for (const auto& other : c->functions)
       if (other.name == fn.name) rd.fail(ff.get("name"), "duplicate function name '" + fn.name + "'");
-    fn.rate = rd.rate(ff.required("rate"));
+    if (ff.has("trace")) {
+      if (ff.has("rate")) ff.forbid("rate", "a function with a trace takes its invocations from the trace");
+      if (ff.has("schedule")) ff.forbid("schedule", "a function with a trace takes its invocations from the trace");
+      fn.per_minute = read_azure_row(rd, ff.get("trace"));
+    } else {
+      fn.rate = rd.rate(ff.required("rate"));
+    }
     if (ff.has("schedule")) {
       Nanos last = -1;
       for (const Item& si : rd.list_items(ff.get("schedule"), "schedule")) {

@@ -31,11 +31,15 @@ check() {
   done < <(grep -rn --include='*.hpp' --include='*.cpp' '#include "' "$folder" || true)
 }
 
+# protocols/placement (key → replicas) is a building block the storage families share, as they
+# share protocols/common; no family includes another.
 for family in protocols/*/; do
   family="${family%/}"
   [ "$family" = protocols/common ] && continue
-  check "$family" protocols/common "$family"
+  [ "$family" = protocols/placement ] && continue
+  check "$family" protocols/common protocols/placement "$family"
 done
+check protocols/placement protocols/common
 check protocols/common
 check analysis protocols/common
 check sim/scenario protocols/common

@@ -51,7 +51,7 @@ const BadFile kBadFiles[] = {
     {"disconnected_edges.yaml", 7, 5, "the edges do not connect all nodes: n3, n4 cannot reach n1"},
     {"unknown_protocol.yaml", 6, 9,
      "unknown protocol 'zab' (known: raft, paxos, multipaxos, lamport-mutex, lamport-lww, "
-     "primary-backup, tasks, serverless)"},
+     "primary-backup, quorum, tasks, serverless)"},
     {"key_for_another_protocol.yaml", 7, 3, "'backoff' applies only to paxos, not to raft"},
     {"bad_boolean.yaml", 7, 13, "expected true or false, got 'maybe'"},
     {"unknown_topology.yaml", 5, 13, "unknown topology 'mesh'"},
