@@ -7,6 +7,7 @@
 //               A join moves only the keys the new node takes (~1/n); more vnodes even the load;
 //   rendezvous  Thaler & Ravishankar 1996 (highest random weight): a key's replicas are the nodes
 //               with the highest h(key, node). A join moves exactly the keys the new node wins.
+// Range shards (contiguous key ranges that split and are rebalanced) are in range.hpp.
 // The hash is our own (FNV-1a then the splitmix64 finaliser), fixed here, so placements are the
 // same on every platform and standard library (std::hash is not).
 #pragma once

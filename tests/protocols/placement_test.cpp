@@ -4,9 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "protocols/placement/placement.hpp"
+#include "protocols/placement/range.hpp"
 
 namespace synod::placement {
 namespace {
@@ -102,6 +105,67 @@ TEST(Placement, VirtualNodesEvenTheLoad) {
   const double rendezvous = load_imbalance(RendezvousPlacement(ten), k);
   std::printf("rendezvous: max/mean %.3f\n", rendezvous);
   EXPECT_LT(rendezvous, 1.05);  // multinomial: 10k keys per node, 1% spread
+}
+
+}  // namespace
+}  // namespace synod::placement
+
+namespace synod::placement {
+namespace {
+
+std::vector<std::string> range_keys(size_t n) {
+  std::vector<std::string> keys;
+  for (size_t k = 0; k < n; ++k) keys.push_back("user" + std::to_string(mix64(k) % 100000000));
+  return keys;
+}
+
+TEST(RangePlacement, ShardsSplitAtTheThresholdAndCoverTheKeySpaceInOrder) {
+  RangePlacement p({0, 1, 2, 3, 4}, 3, 1000);
+  const auto keys = range_keys(20000);
+  for (const auto& k : keys) p.insert(k);
+  const auto& shards = p.shards();
+  EXPECT_GE(shards.size(), 20u);
+  EXPECT_EQ(p.splits(), shards.size() - 1);
+  size_t total = 0;
+  for (size_t i = 0; i < shards.size(); ++i) {
+    const Shard& s = shards[i];
+    EXPECT_LE(s.keys.size(), 1000u);
+    EXPECT_GE(s.keys.size(), 250u) << "a split leaves halves of ~500 keys";
+    if (i > 0) EXPECT_EQ(s.lo, shards[i - 1].hi);
+    for (const auto& k : s.keys) {
+      EXPECT_GE(k, s.lo);
+      if (!s.hi.empty()) EXPECT_LT(k, s.hi);
+    }
+    std::set<NodeId> distinct(s.replicas.begin(), s.replicas.end());
+    EXPECT_EQ(distinct.size(), 3u);
+    total += s.keys.size();
+  }
+  EXPECT_EQ(shards.front().lo, "");
+  EXPECT_EQ(shards.back().hi, "");
+  EXPECT_EQ(total, std::set<std::string>(keys.begin(), keys.end()).size());
+  // The rebalancer keeps replicas even: max within one... of the mean plus a little.
+  size_t max = 0, sum = 0;
+  for (const auto& [n, c] : p.replicas_per_node()) max = std::max(max, c), sum += c;
+  EXPECT_LE(static_cast<double>(max), 1.1 * static_cast<double>(sum) / 5 + 1);
+}
+
+TEST(RangePlacement, AJoinTakesItsShareAndALeaveHandsEverythingOn) {
+  RangePlacement p({0, 1, 2, 3, 4, 5, 6, 7, 8}, 3, 500);
+  for (const auto& k : range_keys(50000)) p.insert(k);
+  const size_t replicas = p.shards().size() * 3;
+  const size_t moves_before = p.replica_moves();
+  p.add_node(9);
+  const auto load = p.replicas_per_node();
+  // The 10th node ends near a tenth of the replicas, taken from the others: about R/10 moves.
+  EXPECT_NEAR(static_cast<double>(load.at(9)), replicas / 10.0, 1.0);
+  EXPECT_NEAR(static_cast<double>(p.replica_moves() - moves_before), replicas / 10.0, 1.0);
+  p.remove_node(4);
+  for (const Shard& s : p.shards()) {
+    EXPECT_EQ(std::count(s.replicas.begin(), s.replicas.end(), 4), 0);
+    EXPECT_EQ(s.replicas.size(), 3u);
+    EXPECT_EQ(std::set<NodeId>(s.replicas.begin(), s.replicas.end()).size(), 3u);
+  }
+  EXPECT_GT(p.keys_copied(), 0u);
 }
 
 }  // namespace
