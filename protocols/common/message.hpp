@@ -62,6 +62,7 @@ enum class MsgKind : uint16_t {
   QuorumReadReply, // replica → coordinator: the version (or none)
   QuorumDigest,    // anti-entropy: hashes of the key buckets two replicas share
   QuorumSync,      // anti-entropy and hinted handoff: versions to merge
+  QuorumStream,    // membership change: a key's old owner streams it to its new replicas
   // Benchmarks and simulator tests: a payload-free message
   Ping,
   kCount

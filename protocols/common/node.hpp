@@ -103,6 +103,10 @@ class ProtocolNode {
   // Work the node asked for with Outbox::compute() has finished (in the order the host's
   // executors finish it). Nodes that never compute need not override it.
   virtual void on_compute_done(Nanos now, uint64_t token, Outbox& out) {}
+  // The cluster's membership (sorted node ids) at start and after every join or leave, for
+  // protocols that change membership (the others never see one: the loader refuses join and
+  // leave for them). Called after start() and before any other input of an incarnation.
+  virtual void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) {}
 
   // The node's own invariants (state checks, and delta checks against the state it had when
   // last called). Returns one line per violation, empty when all hold. Drivers call it after

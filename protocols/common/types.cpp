@@ -79,6 +79,7 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::QuorumReadReply: return "QuorumReadReply";
     case MsgKind::QuorumDigest: return "QuorumDigest";
     case MsgKind::QuorumSync: return "QuorumSync";
+    case MsgKind::QuorumStream: return "QuorumStream";
     case MsgKind::PbReplicate: return "Replicate";
     case MsgKind::PbReplicateReply: return "ReplicateReply";
     case MsgKind::PbViewChange: return "ViewChange";

@@ -30,4 +30,11 @@ std::string Sync::describe() const {
   return fmt::format("QuorumSync{} {} versions", request ? " handoff" : "", entries.size());
 }
 
+size_t Stream::size_bytes() const {
+  size_t b = 24;
+  for (const auto& e : entries) b += 32 + e.key.size();
+  return b;
+}
+std::string Stream::describe() const { return fmt::format("QuorumStream {} versions", entries.size()); }
+
 }  // namespace synod::quorum

@@ -98,4 +98,15 @@ class Sync final : public Message {
   std::vector<uint32_t> want;   // anti-entropy: send me your versions in these buckets
 };
 
+// A membership change moved keys: the old owner of each sends it to the replicas that are new
+// in its preference list (Cassandra's streaming). Merged by timestamp like any version.
+class Stream final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::QuorumStream; }
+  const char* type_name() const override { return "QuorumStream"; }
+  size_t size_bytes() const override;
+  std::string describe() const override;
+  std::vector<KeyVersion> entries;
+};
+
 }  // namespace synod::quorum

@@ -9,9 +9,40 @@ namespace synod::quorum {
 QuorumNode::QuorumNode(NodeId id, int cluster_size, const Config& config, Storage* storage, Rng rng)
     : id_(id), n_(cluster_size), config_(config), disk_(storage), rng_(rng),
       suspect_until_(static_cast<size_t>(cluster_size), 0) {
-  std::vector<NodeId> all;
-  for (NodeId i = 0; i < n_; ++i) all.push_back(i);
-  ring_ = std::make_unique<placement::ConsistentHashPlacement>(all, config_.vnodes);
+  for (NodeId i = 0; i < n_; ++i) members_.push_back(i);
+  ring_ = std::make_unique<placement::ConsistentHashPlacement>(members_, config_.vnodes);
+}
+
+void QuorumNode::on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) {
+  (void)now;
+  if (members.empty()) return;
+  auto next = std::make_unique<placement::ConsistentHashPlacement>(members, config_.vnodes);
+  if (!membership_known_) {
+    // This incarnation's first word of the membership (at boot or restart): adopt it; whatever
+    // moved while it was down reaches it by anti-entropy and read repair.
+    membership_known_ = true;
+    ring_ = std::move(next);
+    members_ = members;
+    return;
+  }
+  if (members == members_) return;
+  std::map<NodeId, std::vector<KeyVersion>> streams;
+  for (const auto& [k, v] : disk_->data) {
+    const auto before = ring_->replicas(k, config_.n);
+    if (before.empty() || before[0] != id_) continue;  // the old owner streams
+    for (NodeId t : next->replicas(k, config_.n))
+      if (t != id_ && std::find(before.begin(), before.end(), t) == before.end()) streams[t].push_back({k, v});
+  }
+  for (auto& [to, entries] : streams) {
+    for (size_t i = 0; i < entries.size(); i += 100) {
+      auto m = std::make_shared<Stream>();
+      m->entries.assign(entries.begin() + static_cast<long>(i),
+                        entries.begin() + static_cast<long>(std::min(entries.size(), i + 100)));
+      out.send(to, std::move(m));
+    }
+  }
+  ring_ = std::move(next);
+  members_ = members;
 }
 
 void QuorumNode::start(Nanos now, Outbox& out) {
@@ -222,6 +253,10 @@ void QuorumNode::on_message(Nanos now, Address from, const Message& m, Outbox& o
       out.send(from, std::move(s));
       break;
     }
+    case MsgKind::QuorumStream: {
+      for (const KeyVersion& kv : static_cast<const Stream&>(m).entries) store(kv.key, kv.version, kNoNode);
+      break;
+    }
     case MsgKind::QuorumSync: {
       const auto& s = static_cast<const Sync&>(m);
       for (const KeyVersion& kv : s.entries) store(kv.key, kv.version, kNoNode);
@@ -269,9 +304,11 @@ void QuorumNode::on_timer(Nanos now, Outbox& out) {
   }
   if (next_anti_entropy_ <= now) {
     next_anti_entropy_ = now + config_.anti_entropy;
-    if (n_ > 1) {
-      NodeId peer = static_cast<NodeId>(rng_.below(static_cast<uint64_t>(n_ - 1)));
-      if (peer >= id_) ++peer;
+    std::vector<NodeId> peers;
+    for (NodeId m : members_)
+      if (m != id_) peers.push_back(m);
+    if (!peers.empty()) {
+      const NodeId peer = peers[rng_.below(peers.size())];
       auto d = std::make_shared<Digest>();
       d->buckets = digest_for(peer);
       out.send(peer, std::move(d));

@@ -24,6 +24,11 @@
 // Anti-entropy (every `anti_entropy`, when set): a node picks a random peer and sends a digest
 // of the keys they share (one Merkle level: `buckets` hashes of (key, timestamp)); the peer
 // sends back its versions of the buckets that differ and asks for the node's; both merge.
+// Membership (join and leave faults): the ring is over the members only; on a change the old
+// owner of each key streams it to the replicas new in its preference list. Until a stream
+// arrives, a new replica answers reads without the key — R + W > N meets the new replica set,
+// not the old one, so reads can be stale for that moment (Cassandra writes to pending replicas
+// too; this store does not).
 // What is on disk: every stored version and the hints (a restart keeps them).
 #pragma once
 
@@ -73,6 +78,9 @@ class QuorumNode final : public ProtocolNode {
   std::string describe() const override;
   // Every stored version, "key=value@time.node;" in key order (the family reads the final state).
   std::string state_digest() const override;
+  // A join or leave: the ring is rebuilt over the new members, and this node streams each key it
+  // owned to the replicas new in the key's preference list (at most 100 versions per message).
+  void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) override;
 
   std::vector<NodeId> preference_list(const std::string& key) const;
 
@@ -103,6 +111,8 @@ class QuorumNode final : public ProtocolNode {
   Storage* disk_;
   Rng rng_;
   std::unique_ptr<placement::Placement> ring_;
+  std::vector<NodeId> members_;
+  bool membership_known_ = false;
   std::map<uint64_t, Pending> pending_;
   std::set<std::pair<Nanos, uint64_t>> deadlines_;
   uint64_t next_request_ = 1;

@@ -157,6 +157,25 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
       for (NodeId n : d.nodes) net.set_loss(n, f.loss);
       record("loss", d.nodes, fmt::format("p={}", f.loss));
       break;
+    case FaultKind::Join:
+    case FaultKind::Leave: {
+      std::vector<NodeId> m = cluster_->members();
+      for (NodeId n : f.targets.nodes) {
+        const auto it = std::find(m.begin(), m.end(), n);
+        if (kind == FaultKind::Join && it == m.end()) {
+          m.insert(std::upper_bound(m.begin(), m.end(), n), n);
+          d.nodes.push_back(n);
+        } else if (kind == FaultKind::Leave && it != m.end()) {
+          m.erase(it);
+          d.nodes.push_back(n);
+        }
+      }
+      if (!d.nodes.empty()) cluster_->set_members(m);
+      record(kind == FaultKind::Join ? "join" : "leave", d.nodes,
+             d.nodes.empty() ? (kind == FaultKind::Join ? "already members" : "not members")
+                             : fmt::format("{} members", m.size()));
+      break;
+    }
     case FaultKind::Random:
       break;  // handled by random_tick
   }

@@ -33,6 +33,9 @@ class ClusterControl {
   virtual Nanos clock_offset(NodeId n) const = 0;
   virtual Network& network() = 0;
   virtual Recorder& recorder() = 0;
+  // The membership (join and leave faults): every live node is told; restarted nodes too.
+  virtual const std::vector<NodeId>& members() const = 0;
+  virtual void set_members(std::vector<NodeId> members) = 0;
 };
 
 // What the nemesis actually did (report.json "faults").

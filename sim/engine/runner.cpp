@@ -50,6 +50,14 @@ class Runner final : public ClusterControl, public ArrivalContext {
   Nanos clock_offset(NodeId n) const override { return clock_offset_[n]; }
   Network& network() override { return *network_; }
   Recorder& recorder() override { return recorder_; }
+  const std::vector<NodeId>& members() const override { return members_; }
+  void set_members(std::vector<NodeId> members) override {
+    members_ = std::move(members);
+    for (NodeId i = 0; i < s_.node_count(); ++i) {
+      slots_[i].membership_pending = true;
+      wake(i);
+    }
+  }
 
   // ArrivalContext
   void wake_client(int index) override { wake(s_.node_count() + index); }
@@ -72,6 +80,7 @@ class Runner final : public ClusterControl, public ArrivalContext {
     sg4::MutexPtr mutex;
     sg4::ConditionVariablePtr cv;
     bool is_node = false;
+    bool membership_pending = false;  // tell the node the membership before its next input
     std::shared_ptr<Executors> executors;
   };
 
@@ -103,6 +112,8 @@ class Runner final : public ClusterControl, public ArrivalContext {
   int64_t next_message_id_ = 0;
   std::vector<analysis::TraceEvent> trace_;
   std::vector<RunResult::TraceDetail> trace_detail_;
+  std::vector<NodeId> members_;  // sorted
+  bool membership_used_ = false;
 };
 
 void Runner::start_endpoint(Address a) {
@@ -129,11 +140,18 @@ void Runner::endpoint_loop(Address a) {
   auto local = [this, a](Nanos t) { return t + clock_offset_[a]; };
   ep->start(local(now), out);
   flush(a, slot, out, now);
+  // Told only in runs that use membership (members or join/leave), so the others take no step.
+  if (slot.is_node && membership_used_) slot.membership_pending = true;
   Envelope env;
   Nanos last_timer_at = -1;
   int timer_firings = 0;
   while (true) {
     now = clock_ns();
+    if (slot.membership_pending) {
+      slot.membership_pending = false;
+      ep->on_membership(local(now), members_, out);
+      flush(a, slot, out, now);
+    }
     while (!slot.executors->done.empty()) {
       const uint64_t token = slot.executors->done.front();
       slot.executors->done.pop_front();
@@ -293,6 +311,14 @@ void Runner::run() {
                                        [this](Address dst) { wake(dst); });
 
   slots_.resize(n + c);
+  membership_used_ = !s_.cluster.members.empty();
+  for (const FaultSpec& f : s_.faults)
+    membership_used_ |= f.kind == FaultKind::Join || f.kind == FaultKind::Leave;
+  if (s_.cluster.members.empty()) {
+    for (NodeId i = 0; i < n; ++i) members_.push_back(i);
+  } else {
+    members_.assign(s_.cluster.members.begin(), s_.cluster.members.end());
+  }
   clock_offset_.assign(n + c, 0);
   clocks_.resize(n + c);
   if (s_.trace.vector_clocks) vclocks_.assign(n + c, lamport::VectorClock(n + c));

@@ -39,6 +39,8 @@ struct Family {
   std::function<std::unique_ptr<ProtocolFactory>(const Scenario&)> make_factory;
   std::function<std::unique_ptr<Workload>(const Scenario&)> make_workload;
   AnalysisHooks analysis;
+  // Its nodes follow membership changes (cluster.members, join and leave faults).
+  bool membership = false;
 };
 
 // One per file in this folder; registry.cpp lists them.

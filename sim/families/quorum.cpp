@@ -6,6 +6,7 @@
 // It promises no linearizability: the checker says where a run is not linearizable.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -181,9 +182,27 @@ void section(const RunResult& r, RunAnalysis* a) {
   ojson lost = ojson::array();
   // Divergence among the key's replicas (its preference list, as every node computes it); a live
   // replica without the key at all disagrees too.
-  std::vector<NodeId> all;
-  for (NodeId i = 0; i < r.scenario.node_count(); ++i) all.push_back(i);
-  const placement::ConsistentHashPlacement ring(all, q.vnodes);
+  // The membership at the start and at the end (the joins and leaves the nemesis made).
+  std::vector<NodeId> initial;
+  if (r.scenario.cluster.members.empty()) {
+    for (NodeId i = 0; i < r.scenario.node_count(); ++i) initial.push_back(i);
+  } else {
+    initial.assign(r.scenario.cluster.members.begin(), r.scenario.cluster.members.end());
+  }
+  std::vector<NodeId> final_members = initial;
+  size_t changes = 0;
+  for (const FaultRecord& f : r.faults) {
+    if (f.kind != "join" && f.kind != "leave") continue;
+    for (const std::string& name : f.targets) {
+      const auto at = std::find(r.scenario.cluster.node_names.begin(), r.scenario.cluster.node_names.end(), name);
+      const NodeId id = static_cast<NodeId>(at - r.scenario.cluster.node_names.begin());
+      const auto it = std::find(final_members.begin(), final_members.end(), id);
+      if (f.kind == "join" && it == final_members.end()) final_members.push_back(id), ++changes;
+      if (f.kind == "leave" && it != final_members.end()) final_members.erase(it), ++changes;
+    }
+  }
+  std::sort(final_members.begin(), final_members.end());
+  const placement::ConsistentHashPlacement ring(final_members, q.vnodes);
   std::map<std::string, std::map<int, const Held*>> at;  // key → node → version held
   std::map<int, bool> live;
   for (const auto& [node, digest] : r.final_digests) live[node] = true;
@@ -209,6 +228,39 @@ void section(const RunResult& r, RunAnalysis* a) {
     if (lost.size() < 20)
       lost.push_back(fmt::format("{}: last acknowledged write {} ({:.6f}s), the store holds {}, written "
                                  "before it", key, la->second.value, to_seconds(la->second.acked), win->value));
+  }
+  if (changes > 0) {
+    // What the membership changes moved: replica sets that changed between the first and the
+    // last ring, key copies that had to go to a node that did not hold them, and the streams.
+    const placement::ConsistentHashPlacement first(initial, q.vnodes);
+    size_t changed = 0, copies = 0;
+    for (const auto& [key, held] : state) {
+      const auto a = first.replicas(key, q.n), b = ring.replicas(key, q.n);
+      changed += a != b ? 1 : 0;
+      for (NodeId x : b) copies += std::find(a.begin(), a.end(), x) == a.end() ? 1 : 0;
+    }
+    uint64_t stream_msgs = 0, stream_bytes = 0;
+    for (size_t k = 0; k < r.message_kind_names.size() && k < r.messages.size(); ++k)
+      if (r.message_kind_names[k] == std::string("QuorumStream"))
+        stream_msgs = r.messages[k].sent, stream_bytes = r.messages[k].bytes_sent;
+    auto names_of = [&](const std::vector<NodeId>& ids) {
+      std::vector<std::string> out;
+      for (NodeId i : ids) out.push_back(r.scenario.cluster.node_names[static_cast<size_t>(i)]);
+      return out;
+    };
+    const double denom = std::max<size_t>(1, state.size());
+    j["membership"] = {{"initial", names_of(initial)},
+                       {"final", names_of(final_members)},
+                       {"changes", changes},
+                       {"replica_sets_changed_fraction", std::round(1e6 * changed / denom) / 1e6},
+                       {"key_copies_moved_fraction", std::round(1e6 * copies / (denom * q.n)) / 1e6},
+                       {"stream_messages", stream_msgs},
+                       {"stream_bytes", stream_bytes}};
+    s.more_lines.push_back(
+        {"membership", fmt::format("{} -> {} nodes: {:.4f} of replica sets changed, {:.4f} of key "
+                                   "copies moved; {} stream messages, {} bytes",
+                                   initial.size(), final_members.size(), changed / denom,
+                                   copies / (denom * q.n), stream_msgs, stream_bytes)});
   }
   j["keys"] = state.size();
   j["divergent_keys"] = divergent;
@@ -251,6 +303,7 @@ Family quorum_family() {
   f.analysis.traits.promises_linearizability = false;
   f.analysis.traits.compare_digests = false;
   f.analysis.sections = section;
+  f.membership = true;
   return f;
 }
 

@@ -1,5 +1,7 @@
 #include "sim/families/registry.hpp"
 
+#include <fmt/format.h>
+
 #include "sim/engine/runner.hpp"
 
 namespace synod::sim::registry {
@@ -42,24 +44,49 @@ const ProtocolSchemas& schemas() {
   return all;
 }
 
-Scenario load(const std::string& path, const std::vector<Override>& overrides) {
-  return load_scenario(path, schemas(), overrides);
-}
-
-Scenario parse(const std::string& yaml_text, const std::string& file) {
-  return parse_scenario(yaml_text, file, schemas());
-}
-
 namespace {
 const Family& family_of(const Scenario& s) {
   const Family* f = find(s.protocol.name);
   if (f == nullptr) throw ScenarioError(s.file, 0, 0, "unknown protocol '" + s.protocol.name + "'");
   return *f;
 }
+
+// Membership changes only for the families that implement them.
+const Scenario& check_supported(const Scenario& s) {
+  const Family& f = family_of(s);
+  if (f.membership) return s;
+  std::vector<std::string> can;
+  for (const Family& g : families())
+    if (g.membership) can.push_back(g.name);
+  for (const FaultSpec& fault : s.faults)
+    if (fault.kind == FaultKind::Join || fault.kind == FaultKind::Leave)
+      throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                          fmt::format("a {} fault needs a protocol that changes its membership ({}); "
+                                      "{}'s is fixed",
+                                      fault_kind_name(fault.kind), join(can), s.protocol.name));
+  if (!s.cluster.members.empty() && static_cast<int>(s.cluster.members.size()) != s.node_count())
+    throw ScenarioError(s.file, 0, 0,
+                        fmt::format("cluster.members needs a protocol that changes its membership "
+                                    "({}); {}'s is fixed",
+                                    join(can), s.protocol.name));
+  return s;
+}
 }  // namespace
 
+Scenario load(const std::string& path, const std::vector<Override>& overrides) {
+  Scenario s = load_scenario(path, schemas(), overrides);
+  check_supported(s);
+  return s;
+}
+
+Scenario parse(const std::string& yaml_text, const std::string& file) {
+  Scenario s = parse_scenario(yaml_text, file, schemas());
+  check_supported(s);
+  return s;
+}
+
 RunResult run(const Scenario& scenario, uint64_t seed) {
-  const Family& f = family_of(scenario);
+  const Family& f = family_of(check_supported(scenario));
   return run_scenario(scenario, seed, f.make_factory(scenario),
                       f.make_workload ? f.make_workload(scenario) : nullptr);
 }

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kClusterKeys = {
     "nodes",          "topology", "latency",     "jitter", "loss",    "duplicate",
-    "client_latency", "regions",  "wan_latency", "edges",  "platform", "hosts"};
+    "client_latency", "regions",  "wan_latency", "edges",  "platform", "hosts", "members"};
 const std::vector<std::string> kHostKeys = {"nodes", "speed", "cores"};
 constexpr int kMaxCores = 1024;
 const std::vector<std::string> kLatencyKeys = {"dist", "value", "min", "max"};
@@ -253,6 +253,10 @@ ClusterSpec read_cluster(Reader& rd, const Item& item) {
   }
   c.hosts = f.has("hosts") ? hosts(rd, f.get("hosts")) : std::vector<HostSpec>(c.node_names.size());
   if (f.has("latency")) c.latency = latency(rd, f.get("latency"), "cluster.latency");
+  if (f.has("members")) {
+    c.members = rd.node_set(f.get("members"), "members");
+    std::sort(c.members.begin(), c.members.end());
+  }
   if (f.has("jitter")) {
     const Item j = f.get("jitter");
     if (j.node.IsMap()) {

@@ -14,7 +14,7 @@ namespace {
 const std::vector<std::string> kFaultTimingKeys = {"at", "for", "every", "until"};
 const std::vector<std::string> kFaultActions = {"crash", "restart", "partition", "cut",
                                                 "heal",  "latency", "loss",      "random",
-                                                "skew"};
+                                                "skew",  "join",    "leave"};
 const std::vector<std::string> kRandomMenu = {"crash", "partition", "latency", "loss", "skew"};
 const std::vector<std::string> kPartitionShapes = {"isolate-leader", "majority-minority", "bridge",
                                                    "halves"};
@@ -55,7 +55,7 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   const std::string action_key = entries[action].first;
   for (FaultKind k : {FaultKind::Crash, FaultKind::Restart, FaultKind::Partition, FaultKind::Cut,
                       FaultKind::Heal, FaultKind::Latency, FaultKind::Loss, FaultKind::Random,
-                      FaultKind::Skew}) {
+                      FaultKind::Skew, FaultKind::Join, FaultKind::Leave}) {
     if (action_key == fault_kind_name(k)) f.kind = k;
   }
 
@@ -75,7 +75,8 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   }
 
   if (const auto* fo = find("for")) {
-    if (f.kind == FaultKind::Restart || f.kind == FaultKind::Heal || f.kind == FaultKind::Random) {
+    if (f.kind == FaultKind::Restart || f.kind == FaultKind::Heal || f.kind == FaultKind::Random ||
+        f.kind == FaultKind::Join || f.kind == FaultKind::Leave) {
       rd.fail(fo->first.Mark(), fmt::format("'for' does not apply to a {} fault (only crash, "
                                          "partition, cut, latency, loss and skew are undone)",
                                          action_key));
@@ -155,6 +156,13 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
       }
       f->skew_ns = l.has("ahead") ? rd.positive_duration(l.get("ahead"))
                                   : -rd.positive_duration(l.get("behind"));
+      break;
+    }
+    case FaultKind::Join:
+    case FaultKind::Leave: {
+      // A node name or a list of names: membership changes name their nodes.
+      f->targets.kind = TargetSpec::Kind::Names;
+      f->targets.nodes = rd.node_set(v, fault_kind_name(f->kind));
       break;
     }
     case FaultKind::Random:

@@ -230,6 +230,10 @@ const char* fault_kind_name(FaultKind k) {
       return "random";
     case FaultKind::Skew:
       return "skew";
+    case FaultKind::Join:
+      return "join";
+    case FaultKind::Leave:
+      return "leave";
   }
   return "?";
 }

@@ -92,6 +92,9 @@ struct ClusterSpec {
   double loss = 0;                    // probability a message is dropped
   double duplicate = 0;               // probability a message is delivered twice
   Nanos client_latency_ns = kNanosPerMilli;  // one-way latency between any client and any node
+  // The membership at the start (node indexes); empty = every node. The other nodes are spares
+  // that a join fault adds. Only for protocols that change membership.
+  std::vector<int> members;
 };
 
 // A protocol family's part of the protocol section, as its family read it (sim/families/). The
@@ -176,6 +179,8 @@ enum class FaultKind {
   Loss,       // raise the loss probability of messages to or from the targets
   Random,     // every `every`, revert the previous random fault and inject one from `menu`
   Skew,       // step the targets' clocks ahead or behind: the time their protocol is handed
+  Join,       // add the targets to the membership (protocols that change membership: quorum)
+  Leave,      // remove the targets from the membership
 };
 const char* fault_kind_name(FaultKind k);
 

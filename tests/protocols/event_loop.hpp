@@ -39,6 +39,12 @@ class EventLoop {
     cut_[{b, a}] = on;
   }
   Nanos now() const { return now_; }
+  // An input the loop has no event for (a membership change): run it on node i, send its output.
+  void call(int i, const std::function<void(ProtocolNode&, Nanos, Outbox&)>& input) {
+    Outbox out;
+    input(*nodes_[i], now_, out);
+    flush(i, out);
+  }
   ProtocolNode& node(int i) { return *nodes_[i]; }
   // Every message sent (before loss by cuts), for tests that look at the traffic.
   std::function<void(int from, int to, const Message& m)> on_send;

@@ -3,6 +3,7 @@
 // crash, and anti-entropy bringing a replica that missed writes up to date.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -155,6 +156,38 @@ TEST(Quorum, AntiEntropyBringsAReplicaThatMissedWritesUpToDate) {
   s.loop.run_until(60 * kMs);
   s.loop.run_until(3000 * kMs);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(s.held(i), 109) << "node " << i;
+}
+
+TEST(Quorum, AJoiningNodeIsStreamedTheKeysItNowReplicates) {
+  Config c;
+  c.n = 2;
+  c.r = 1;
+  c.w = 2;
+  c.vnodes = 50;
+  std::vector<Client::Step> steps;
+  for (int k = 0; k < 200; ++k) {
+    Command w = cmd(k + 1, OpType::Write, 1000 + k);
+    w.key = "key" + std::to_string(k);
+    steps.push_back({k * kMs, 0, w});
+  }
+  Store s(4, c, steps);
+  const std::vector<NodeId> three = {0, 1, 2}, four = {0, 1, 2, 3};
+  for (int i = 0; i < 4; ++i) s.loop.call(i, [&](ProtocolNode& n, Nanos now, Outbox& out) { n.on_membership(now, three, out); });
+  s.loop.run_until(500 * kMs);
+  EXPECT_TRUE(s.disks[3].data.empty()) << "not a member: holds nothing";
+  for (int i = 0; i < 4; ++i) s.loop.call(i, [&](ProtocolNode& n, Nanos now, Outbox& out) { n.on_membership(now, four, out); });
+  s.loop.run_until(1000 * kMs);
+  const placement::ConsistentHashPlacement ring(four, 50);
+  size_t expected = 0;
+  for (int k = 0; k < 200; ++k) {
+    const std::string key = "key" + std::to_string(k);
+    const auto list = ring.replicas(key, 2);
+    const bool on3 = std::find(list.begin(), list.end(), 3) != list.end();
+    expected += on3 ? 1 : 0;
+    EXPECT_EQ(s.disks[3].data.count(key), on3 ? 1u : 0u) << key;
+  }
+  EXPECT_GT(expected, 50u) << "about half the keys have node 3 among their 2 of 4";
+  EXPECT_TRUE(s.loop.violations.empty());
 }
 
 }  // namespace

@@ -114,5 +114,33 @@ TEST(Quorum, ClockSkewLosesAcknowledgedWritesUnderLastWriterWins) {
   EXPECT_EQ(fine["quorum"]["last_acknowledged_write_lost"], 0);
 }
 
+TEST(Quorum, AJoinAndALeaveStreamKeysToTheirNewReplicas) {
+  TempDir dir("quorum-rebalance");
+  const auto rep = run_text(dir, "rebalance", scenario_text("quorum-rebalance"));
+  const auto& m = rep["quorum"]["membership"];
+  EXPECT_EQ(m["initial"], nlohmann::json({"n1", "n2", "n3", "n4"}));
+  EXPECT_EQ(m["final"], nlohmann::json({"n1", "n3", "n4", "n5"}));
+  EXPECT_EQ(m["changes"], 2);
+  // n5's quarter of the final ring is all new, and some of n2's copies went elsewhere.
+  EXPECT_GT(m["key_copies_moved_fraction"].get<double>(), 0.25);
+  EXPECT_LT(m["key_copies_moved_fraction"].get<double>(), 0.35);
+  EXPECT_GT(m["stream_messages"].get<int>(), 0);
+  EXPECT_EQ(rep["quorum"]["divergent_keys"], 0);
+  EXPECT_EQ(rep["quorum"]["last_acknowledged_write_lost"], 0);
+  EXPECT_EQ(rep["faults"].size(), 2u);
+}
+
+TEST(Quorum, MembershipChangesAreRefusedForAFixedMembershipProtocol) {
+  TempDir dir("quorum-raft-join");
+  const fs::path file = dir.path() / "raft.yaml";
+  std::ofstream(file) << replaced(scenario_text("quorum-rebalance"),
+                                  "protocol:\n  name: quorum\n  n: 3\n  r: 2\n  w: 2\n  vnodes: 100\n  anti_entropy: 2s\n",
+                                  "protocol: {name: raft}\n");
+  const CommandResult r = run_command(std::string(SYNOD_BINARY) + " run " + file.string() + " --quiet");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("a join fault needs a protocol that changes its membership (quorum); raft's is fixed"),
+            std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace synod::test
