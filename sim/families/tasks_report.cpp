@@ -40,13 +40,18 @@ bool theory_for(const RunResult& r, const tasks::Config& c, const TasksWorkloadS
   if (a.process != tasks::Arrivals::Process::Poisson || !r.faults.empty()) return false;
   const int n = r.scenario.node_count();
   const int workers = n - 1;
+  // Identical workers: the same cores and speed.
   HostSpec first = r.scenario.cluster.hosts.size() > 1 ? r.scenario.cluster.hosts[1] : HostSpec{};
   for (int i = 1; i < n; ++i) {
     const HostSpec h = static_cast<size_t>(i) < r.scenario.cluster.hosts.size() ? r.scenario.cluster.hosts[i] : HostSpec{};
-    if (h.cores != 1 || h.speed_flops != first.speed_flops) return false;
+    if (h.cores != first.cores || h.speed_flops != first.speed_flops) return false;
   }
+  // Pull is one central queue in front of every core: M/M/c with c = workers x cores. The
+  // per-worker models (random, power-of-d) are single-server queues: one core each.
+  const int servers = workers * first.cores;
+  if (c.policy != tasks::Policy::Pull && first.cores != 1) return false;
   const double mean_service = a.work.mean() * tasks::kReferenceFlops / first.speed_flops;
-  const double rho = a.rate * mean_service / workers;
+  const double rho = a.rate * mean_service / servers;
   if (!(rho > 0 && rho < 1) || !std::isfinite(a.work.scv())) return false;
   const bool exponential = a.work.kind == Distribution::Kind::Exponential;
   namespace q = analysis::queueing;
@@ -57,9 +62,9 @@ bool theory_for(const RunResult& r, const tasks::Config& c, const TasksWorkloadS
   t->quantity = "mean wait";
   t->measured = s.wait.mean;
   if (c.policy == tasks::Policy::Pull && exponential) {
-    t->model = fmt::format("M/M/{} (Erlang C), rho {:.3f}", workers, rho);
-    f = [workers](double l, double es, double) { return q::mmc_mean_wait(workers, l, 1 / es); };
-  } else if (c.policy == tasks::Policy::Pull && workers == 1) {
+    t->model = fmt::format("M/M/{} (Erlang C), rho {:.3f}", servers, rho);
+    f = [servers](double l, double es, double) { return q::mmc_mean_wait(servers, l, 1 / es); };
+  } else if (c.policy == tasks::Policy::Pull && servers == 1) {
     t->model = fmt::format("M/G/1 (Pollaczek-Khinchine, SCV {:g}), rho {:.3f}", a.work.scv(), rho);
     f = [](double l, double es, double scv) { return q::mg1_mean_wait(l, es, scv); };
   } else if (c.policy == tasks::Policy::Random) {
@@ -79,7 +84,7 @@ bool theory_for(const RunResult& r, const tasks::Config& c, const TasksWorkloadS
     return false;
   }
   t->expected = f(a.rate, mean_service, a.work.scv());
-  const double realized_rho = s.arrival_rate * s.service.mean / workers;
+  const double realized_rho = s.arrival_rate * s.service.mean / servers;
   t->expected_realized =
       realized_rho > 0 && realized_rho < 1 ? f(s.arrival_rate, s.service.mean, s.service_scv) : 0;
   t->realized_rho = realized_rho;

@@ -215,6 +215,29 @@ TEST(Tasks, ARestartedMasterSendsEveryUnfinishedTaskAgain) {
   EXPECT_TRUE(sim.violations().empty());
 }
 
+TEST(Tasks, OnOffArrivalsComeInBursts) {
+  // On 10 s, off 30 s on average, 10/s while on: 2.5/s on average, and the count per second is
+  // far more variable than Poisson's (variance = mean).
+  Arrivals a = poisson(10, 0.01, 4000 * kNanosPerSecond);
+  a.process = Arrivals::Process::OnOff;
+  a.on = 10 * kNanosPerSecond;
+  a.off = 30 * kNanosPerSecond;
+  Sim sim(2, config(Policy::Jsq), a);
+  sim.run_until(4001 * kNanosPerSecond);
+  std::vector<double> per_second(4000, 0);
+  uint64_t n = 0;
+  for (const auto& e : sim.ledger().entries()) {
+    if (e.arrived == kNever) continue;
+    ++n;
+    per_second[static_cast<size_t>(e.arrived / kNanosPerSecond)]++;
+  }
+  EXPECT_NEAR(static_cast<double>(n) / 4000, 2.5, 0.3);
+  double mean = 0, var = 0;
+  for (double c : per_second) mean += c / 4000;
+  for (double c : per_second) var += (c - mean) * (c - mean) / 3999;
+  EXPECT_GT(var / mean, 5) << "bursty: index of dispersion far above Poisson's 1";
+}
+
 TEST(Tasks, PercentilesAreNearestRank) {
   const Percentiles p = percentiles({5, 1, 4, 2, 3, 6, 7, 8, 9, 10});
   EXPECT_DOUBLE_EQ(p.mean, 5.5);

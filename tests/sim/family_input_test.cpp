@@ -31,31 +31,24 @@ std::string error_of(const std::string& yaml, const fs::path& file) {
   return "(no error)";
 }
 
-std::string edit(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
 TEST(FamilyInput, TasksKeysAreChecked) {
   test::TempDir dir("family-input");
   const fs::path f = dir.path() / "t.yaml";
   EXPECT_EQ(error_of(kTasks, f), "(no error)");
-  EXPECT_NE(error_of(edit(kTasks, "policy: round-robin", "policy: fastest"), f)
+  EXPECT_NE(error_of(test::replaced(kTasks, "policy: round-robin", "policy: fastest"), f)
                 .find("t.yaml:4:33: unknown policy 'fastest' (expected one of: round-robin, weighted-round-robin"),
             std::string::npos)
-      << error_of(edit(kTasks, "policy: round-robin", "policy: fastest"), f);
-  EXPECT_NE(error_of(edit(kTasks, "policy: round-robin", "policy: random, d: 3"), f)
+      << error_of(test::replaced(kTasks, "policy: round-robin", "policy: fastest"), f);
+  EXPECT_NE(error_of(test::replaced(kTasks, "policy: round-robin", "policy: random, d: 3"), f)
                 .find("'d' applies to policy: power-of-d only"),
             std::string::npos);
-  EXPECT_NE(error_of(edit(kTasks, "mean: 1s}", "mean: 1s, alpha: 2}"), f)
+  EXPECT_NE(error_of(test::replaced(kTasks, "mean: 1s}", "mean: 1s, alpha: 2}"), f)
                 .find("'alpha' does not apply to dist: exponential"),
             std::string::npos);
-  EXPECT_NE(error_of(edit(kTasks, "cluster: {nodes: 3}", "cluster: {nodes: 1}"), f)
+  EXPECT_NE(error_of(test::replaced(kTasks, "cluster: {nodes: 3}", "cluster: {nodes: 1}"), f)
                 .find("needs at least 2 nodes"),
             std::string::npos);
-  EXPECT_NE(error_of(edit(kTasks, "  arrivals: {process: poisson, rate: 2/s}\n", ""), f)
+  EXPECT_NE(error_of(test::replaced(kTasks, "  arrivals: {process: poisson, rate: 2/s}\n", ""), f)
                 .find("missing required key 'arrivals'"),
             std::string::npos);
 }
@@ -63,7 +56,7 @@ TEST(FamilyInput, TasksKeysAreChecked) {
 TEST(FamilyInput, ATaskTraceLoadsAndABadRowNamesItsLine) {
   test::TempDir dir("family-trace");
   const fs::path f = dir.path() / "t.yaml";
-  const std::string yaml = edit(edit(kTasks, "{process: poisson, rate: 2/s}", "{process: trace, file: tasks.csv}"),
+  const std::string yaml = test::replaced(test::replaced(kTasks, "{process: poisson, rate: 2/s}", "{process: trace, file: tasks.csv}"),
                                 "  work: {dist: exponential, mean: 1s}\n", "");
   std::ofstream(dir.path() / "tasks.csv") << "time_s,work_s\n0.5,1\n1.0,0.25\n# a comment\n2.5,3\n";
   EXPECT_EQ(error_of(yaml, f), "(no error)");
@@ -80,7 +73,7 @@ TEST(FamilyInput, ATaskTraceLoadsAndABadRowNamesItsLine) {
 TEST(FamilyInput, ATaskTraceRunsEveryRow) {
   test::TempDir dir("family-trace-run");
   const fs::path f = dir.path() / "t.yaml";
-  std::string yaml = edit(edit(kTasks, "{process: poisson, rate: 2/s}", "{process: trace, file: tasks.csv}"),
+  std::string yaml = test::replaced(test::replaced(kTasks, "{process: poisson, rate: 2/s}", "{process: trace, file: tasks.csv}"),
                           "  work: {dist: exponential, mean: 1s}\n", "");
   std::ofstream(f) << yaml;
   std::ofstream csv(dir.path() / "tasks.csv");
@@ -112,7 +105,7 @@ workload:
   EXPECT_NE(error_of(faas, f).find("s.yaml:7:36: f needs 2048 MB, more than a host has (1024 MB)"),
             std::string::npos)
       << error_of(faas, f);
-  EXPECT_NE(error_of(edit(faas, "protocol: {name: serverless, host_memory: 1GB}",
+  EXPECT_NE(error_of(test::replaced(faas, "protocol: {name: serverless, host_memory: 1GB}",
                           "protocol: {name: serverless, autoscale_window: 10s}"), f)
                 .find("'autoscale_window' applies only with target_concurrency"),
             std::string::npos);
@@ -122,7 +115,7 @@ cluster: {nodes: 3}
 protocol: {name: quorum, n: 3, r: 4}
 )";
   EXPECT_NE(error_of(quorum, f).find("r 4 is more than n 3"), std::string::npos) << error_of(quorum, f);
-  EXPECT_NE(error_of(edit(quorum, "n: 3, r: 4", "n: 5"), f).find("n 5 is more replicas than the cluster's 3 nodes"),
+  EXPECT_NE(error_of(test::replaced(quorum, "n: 3, r: 4", "n: 5"), f).find("n 5 is more replicas than the cluster's 3 nodes"),
             std::string::npos);
 }
 

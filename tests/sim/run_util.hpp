@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace synod::test {
@@ -64,6 +65,19 @@ inline std::string synod_run(const std::string& scenario, uint64_t seed,
                              const std::filesystem::path& out) {
   return std::string(SYNOD_BINARY) + " run " + std::string(SYNOD_SOURCE_DIR) + "/scenarios/" +
          scenario + ".yaml --quiet --seed " + std::to_string(seed) + " --out " + out.string();
+}
+
+// The text of a shipped scenario, for tests that run it with an edit.
+inline std::string scenario_text(const std::string& name) {
+  return read_file(std::string(SYNOD_SOURCE_DIR) + "/scenarios/" + name + ".yaml");
+}
+
+// `text` with the first `from` replaced by `to`; a missing `from` fails the test.
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "not in the scenario: " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
 }
 
 // A gtest parameter name from a scenario name ("raft-basic" → "raft_basic").

@@ -36,7 +36,7 @@ const BadFile kBadFiles[] = {
     {"partition_unknown_node.yaml", 9, 10, "unknown node 'x' (nodes are a, b, c)"},
     {"unknown_fault.yaml", 6, 14,
      "unknown fault 'clog' (expected one of: crash, restart, partition, cut, heal, latency, loss, "
-     "random, skew)"},
+     "random, skew, join, leave)"},
     {"random_unknown_kind.yaml", 6, 41, "unknown fault 'restart' for random"},
     {"two_actions.yaml", 8, 5, "this one has 'crash' and 'partition'"},
     {"fault_no_action.yaml", 7, 5, "fault has no action"},

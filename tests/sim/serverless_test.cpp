@@ -13,18 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string scenario_text(const std::string& name) {
-  std::ifstream in(std::string(SYNOD_SOURCE_DIR) + "/scenarios/" + name + ".yaml");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
 nlohmann::json run_text(const TempDir& dir, const std::string& name, const std::string& yaml,
                         uint64_t seed, int expect_exit = 0) {
   const fs::path file = dir.path() / (name + ".yaml");

@@ -34,23 +34,17 @@ SynodRun run_text(const TempDir& dir, const std::string& name, const std::string
   return run;
 }
 
-std::string scenario_text(const std::string& name) {
-  std::ifstream in(std::string(SYNOD_SOURCE_DIR) + "/scenarios/" + name + ".yaml");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
 // A textbook queue: `workers` one-core 1 Gf workers, no network delay, Poisson arrivals.
 std::string queue_yaml(int workers, const std::string& policy, double rate, const std::string& work,
-                       int duration_s) {
+                       int duration_s, int cores = 1) {
+  std::string hosts;
+  if (cores > 1) {
+    hosts = "  hosts:\n    - {nodes: [";
+    for (int i = 2; i <= workers + 1; ++i) hosts += (i > 2 ? ", n" : "n") + std::to_string(i);
+    hosts += "], cores: " + std::to_string(cores) + "}\n";
+  }
   return "name: q\nduration: " + std::to_string(duration_s) + "s\ncluster:\n  nodes: " +
-         std::to_string(workers + 1) + "\n  latency: 0ms\n  client_latency: 0ms\n" +
+         std::to_string(workers + 1) + "\n  latency: 0ms\n  client_latency: 0ms\n" + hosts +
          "protocol:\n  name: tasks\n  policy: " + policy +
          "\n  heartbeat: 10s\n  failure_timeout: 60s\nworkload:\n  arrivals: {process: poisson, "
          "rate: " + std::to_string(rate) + "/s}\n  work: " + work + "\n  stop: " +
@@ -99,6 +93,17 @@ TEST(TasksTheory, MMcMeanWaitMatchesErlangC) {
   const double expected = q::mmc_mean_wait(4, 3.2, 1);
   EXPECT_NEAR(p.wait / expected, 1.0, 0.03) << p.wait << " s over " << p.tasks << " tasks, Erlang C "
                                             << expected;
+}
+
+TEST(TasksTheory, PullOnMultiCoreWorkersIsOneMMcOverEveryCore) {
+  TempDir dir("tasks-mmc-cores");
+  const std::string yaml = queue_yaml(2, "pull", 3.2, kExp, 60000, /*cores=*/2);  // M/M/4, rho 0.8
+  const Pooled p = pooled(dir, yaml, 3);
+  const double expected = q::mmc_mean_wait(4, 3.2, 1);
+  EXPECT_NEAR(p.wait / expected, 1.0, 0.03) << p.wait << " s over " << p.tasks << " tasks, Erlang C "
+                                            << expected;
+  const SynodRun one = run_text(dir, "queue", yaml, 1);
+  EXPECT_EQ(one.report["tasks"]["theory"]["model"], "M/M/4 (Erlang C), rho 0.800");
 }
 
 TEST(TasksTheory, MD1MeanWaitMatchesPollaczekKhinchine) {
