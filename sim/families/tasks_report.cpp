@@ -223,7 +223,26 @@ void tasks_section(const RunResult& r, RunAnalysis* a) {
                     fmt::format("{:g}", wj["speed_gf"].get<double>()),
                     fmt::format("{}", wj["executions"].get<uint64_t>()),
                     fmt::format("{:.3f}", wj["utilization"].get<double>())});
-  sec.html = svg_chart("utilization per worker", {{"utilization", "#1f6feb", util_points}}, "worker",
+  // Response times of the measured tasks, 20 bins up to 1.2 x p99 (the rest in the last bin).
+  std::vector<std::pair<double, double>> hist;
+  std::vector<std::string> hist_labels;
+  if (s.response.count > 0 && s.response.p99 > 0) {
+    const double width = 1.2 * s.response.p99 / 20;
+    std::vector<double> counts(20, 0);
+    for (const tasks::LedgerEntry& e : x->ledger->entries()) {
+      if (e.arrived == kNever || e.result_at == kNever || e.arrived < w->warmup) continue;
+      const double rt = to_seconds(e.result_at - e.arrived);
+      counts[std::min<size_t>(19, static_cast<size_t>(rt / width))]++;
+    }
+    for (size_t b = 0; b < counts.size(); ++b) {
+      hist.push_back({static_cast<double>(b), counts[b]});
+      hist_labels.push_back(fmt::format("{:.2g}", width * static_cast<double>(b)));
+    }
+  }
+  sec.html = (hist.empty() ? std::string()
+                           : svg_chart("response time (bin start, s)", {{"tasks", "#d29922", hist}}, "s",
+                                       "tasks", /*bars=*/true, hist_labels)) +
+             svg_chart("utilization per worker", {{"utilization", "#1f6feb", util_points}}, "worker",
                        "busy share", /*bars=*/true, labels) +
              html_table({"worker", "cores", "speed (Gf)", "executions", "utilization"}, rows) +
              html_table({"", "mean", "p50", "p90", "p99", "max"},
