@@ -322,8 +322,8 @@ NodeId Master::choose_pull() const {
   return best;
 }
 
-Master::Holding Master::holding(uint64_t id, NodeId* worker, uint32_t* attempt,
-                                Nanos* sent_at) const {
+Master::Holding Master::holding(uint64_t id, const std::set<uint64_t>& queued, NodeId* worker,
+                                uint32_t* attempt, Nanos* sent_at) const {
   const auto it = disk_->tasks.find(id);
   if (it == disk_->tasks.end()) return Holding::Unknown;
   if (it->second.done) return Holding::Done;
@@ -334,9 +334,7 @@ Master::Holding Master::holding(uint64_t id, NodeId* worker, uint32_t* attempt,
     *sent_at = a->second.sent_at;
     return Holding::Assigned;
   }
-  for (uint64_t q : queue_)
-    if (q == id) return Holding::Queued;
-  return Holding::Unknown;
+  return queued.count(id) ? Holding::Queued : Holding::Unknown;
 }
 
 std::vector<std::string> Master::check_invariants() {

@@ -43,6 +43,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,7 +119,10 @@ class Master final : public ProtocolNode {
 
   // For the ledger at the end of a run: where an unfinished task is, as the master sees it.
   enum class Holding { Unknown, Queued, Assigned, Done };
-  Holding holding(uint64_t id, NodeId* worker, uint32_t* attempt, Nanos* sent_at) const;
+  // `queued`: queued_ids(), taken once for many questions (the queue can be long).
+  Holding holding(uint64_t id, const std::set<uint64_t>& queued, NodeId* worker, uint32_t* attempt,
+                  Nanos* sent_at) const;
+  std::set<uint64_t> queued_ids() const { return {queue_.begin(), queue_.end()}; }
   size_t queue_length() const { return queue_.size(); }
 
  private:

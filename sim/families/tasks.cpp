@@ -4,6 +4,8 @@
 // the cluster's `hosts` give it.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "protocols/tasks/worker.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/readers.hpp"
@@ -171,6 +173,7 @@ std::shared_ptr<const RunExtra> TaskWorkload::finish(Nanos end,
   const auto* master = dynamic_cast<const tasks::Master*>(nodes.empty() ? nullptr : nodes[0]);
   x->master_up = master != nullptr;
   const auto& entries = ledger_->entries();
+  const std::set<uint64_t> queued = master != nullptr ? master->queued_ids() : std::set<uint64_t>{};
   for (size_t k = 0; k < entries.size(); ++k) {
     const tasks::LedgerEntry& e = entries[k];
     if (e.arrived == kNever || e.result_at != kNever) continue;
@@ -187,7 +190,7 @@ std::shared_ptr<const RunExtra> TaskWorkload::finish(Nanos end,
       NodeId w = kNoNode;
       uint32_t attempt = 0;
       Nanos sent = 0;
-      switch (master->holding(u.id, &w, &attempt, &sent)) {
+      switch (master->holding(u.id, queued, &w, &attempt, &sent)) {
         case tasks::Master::Holding::Queued:
           u.where = "queued at the master";
           break;

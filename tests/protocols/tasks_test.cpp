@@ -170,7 +170,9 @@ TEST(Tasks, WithoutRedispatchACrashLosesTasks) {
   size_t stuck_on_2 = 0;
   for (size_t k = 0; k < sim.ledger().entries().size(); ++k)
     if (sim.ledger().entries()[k].result_at == kNever &&
-        sim.master().holding(k + 1, &w, &attempt, &sent) == Master::Holding::Assigned && w == 2)
+        sim.master().holding(k + 1, sim.master().queued_ids(), &w, &attempt, &sent) ==
+            Master::Holding::Assigned &&
+        w == 2)
       stuck_on_2++;
   EXPECT_EQ(stuck_on_2, s.unfinished);
 }
