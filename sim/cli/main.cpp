@@ -5,24 +5,55 @@
 //   synod compare SCENARIO --vary protocol.KEY=a,b        ... or several values of one key
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
 // write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#include <cerrno>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "analysis/linearizability.hpp"
 #include "sim/cli/commands.hpp"
 
+namespace {
+
+// A seed as the scenario takes it: a whole number 0 .. 2^64 - 1 ("-1" is not 2^64 - 1).
+std::optional<uint64_t> seed_flag(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
+    std::cerr << "synod: --seed: expected a whole number from 0 to 18446744073709551615, got '" << text << "'\n";
+    return std::nullopt;
+  }
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+  if (errno == ERANGE) {
+    std::cerr << "synod: --seed: " << text << " is larger than 18446744073709551615\n";
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(v);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"synod: simulate clusters running consensus protocols, check what happened"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("synod ") + SYNOD_VERSION);
+  // A mistyped command gets a message that names it, not "a subcommand is required".
+  if (argc >= 2 && argv[1][0] != '-') {
+    const std::string cmd = argv[1];
+    if (cmd != "run" && cmd != "check" && cmd != "compare") {
+      std::cerr << "synod: unknown command '" << cmd << "' (expected run, compare or check; see synod --help)\n";
+      return 2;
+    }
+  }
 
   auto* run = app.add_subcommand("run", "simulate a scenario file and report");
   std::string scenario_file, out_dir;
-  std::optional<uint64_t> seed;
+  std::string seed_text;
   bool quiet = false;
   run->add_option("scenario", scenario_file, "scenario YAML file")->required();
-  run->add_option("--seed", seed, "seed (overrides the scenario's)");
+  run->add_option("--seed", seed_text, "seed, 0 .. 2^64-1 (overrides the scenario's)");
   run->add_option("--out", out_dir, "output directory (default: the scenario's report.out, or out/<name>)");
   run->add_flag("--quiet,-q", quiet, "print nothing on success");
   std::string run_check_timeout = "60s";
@@ -51,7 +82,8 @@ int main(int argc, char** argv) {
                       "one key's values side by side, e.g. protocol.policy=round-robin,pull");
   compare->add_option("--seeds", compare_seeds, "e.g. 1-20 or 1,5,9")->capture_default_str();
   compare->add_option("--out", compare_out, "output directory (default: out/<name>-compare)");
-  compare->add_option("--jobs,-j", jobs, "runs in parallel (default: the number of cores)");
+  compare->add_option("--jobs,-j", jobs, "runs in parallel, 1..1024 (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
   compare->add_flag("--keep-runs", keep_runs, "keep every run's history, events and timeline");
 
   try {
@@ -63,7 +95,11 @@ int main(int argc, char** argv) {
   if (run->parsed()) {
     synod::cli::RunFlags f;
     f.scenario_file = scenario_file;
-    f.seed = seed;
+    if (!seed_text.empty()) {
+      const auto seed = seed_flag(seed_text);
+      if (!seed) return 2;
+      f.seed = *seed;
+    }
     f.out_dir = out_dir;
     f.quiet = quiet;
     auto t = synod::cli::duration_flag("--check-timeout", run_check_timeout);

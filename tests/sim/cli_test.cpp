@@ -44,6 +44,26 @@ TEST(Cli, UnknownSubcommandOrOptionExitsTwo) {
 }
 
 // One duration parser for the whole program: a flag reads durations as a scenario file does.
+TEST(Cli, SeedJobsVersionAndAMistypedCommand) {
+  const std::string synod = SYNOD_BINARY;
+  const std::string scenario = std::string(SYNOD_SOURCE_DIR) + "/scenarios/raft-basic.yaml";
+  CommandResult neg = run_command(synod + " run " + scenario + " --seed -1 --quiet");
+  EXPECT_EQ(neg.exit_code, 2);
+  EXPECT_NE(neg.output.find("--seed: expected a whole number from 0 to 18446744073709551615, got '-1'"),
+            std::string::npos) << neg.output;
+  CommandResult big = run_command(synod + " run " + scenario + " --seed 18446744073709551616 --quiet");
+  EXPECT_EQ(big.exit_code, 2);
+  CommandResult j0 = run_command(synod + " compare " + scenario + " --seeds 1 -j 0");
+  EXPECT_EQ(j0.exit_code, 2) << j0.output;
+  CommandResult v = run_command(synod + " --version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.output.rfind("synod ", 0), 0u) << v.output;
+  CommandResult typo = run_command(synod + " rnu " + scenario);
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("unknown command 'rnu' (expected run, compare or check"), std::string::npos)
+      << typo.output;
+}
+
 TEST(Cli, DurationFlagsFollowTheScenarioRules) {
   const std::string scenario = std::string(SYNOD_SOURCE_DIR) + "/scenarios/raft-basic.yaml";
   for (const char* command : {"run --check-timeout 60 --out /dev/null/x", "check --timeout 30"}) {
