@@ -215,6 +215,8 @@ void Nemesis::undo(const Done& d) {
     case FaultKind::Restart:
     case FaultKind::Heal:
     case FaultKind::Random:
+    case FaultKind::Join:   // membership changes have no window ('for' is refused at load)
+    case FaultKind::Leave:
       break;  // nothing to undo
   }
 }

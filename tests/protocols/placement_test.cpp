@@ -65,8 +65,12 @@ TEST(Placement, AJoinMovesKeysOnlyToTheNewNodeAndALeaveOnlyFromTheLeaver) {
     left->remove_node(4);
     for (const std::string& k : keys(20'000)) {
       const NodeId was = before->owner(k);
-      if (after->owner(k) != was) EXPECT_EQ(after->owner(k), 9) << scheme << " " << k;
-      if (left->owner(k) != was) EXPECT_EQ(was, 4) << scheme << " " << k;
+      if (after->owner(k) != was) {
+        EXPECT_EQ(after->owner(k), 9) << scheme << " " << k;
+      }
+      if (left->owner(k) != was) {
+        EXPECT_EQ(was, 4) << scheme << " " << k;
+      }
     }
   }
 }
@@ -131,10 +135,14 @@ TEST(RangePlacement, ShardsSplitAtTheThresholdAndCoverTheKeySpaceInOrder) {
     const Shard& s = shards[i];
     EXPECT_LE(s.keys.size(), 1000u);
     EXPECT_GE(s.keys.size(), 250u) << "a split leaves halves of ~500 keys";
-    if (i > 0) EXPECT_EQ(s.lo, shards[i - 1].hi);
+    if (i > 0) {
+      EXPECT_EQ(s.lo, shards[i - 1].hi);
+    }
     for (const auto& k : s.keys) {
       EXPECT_GE(k, s.lo);
-      if (!s.hi.empty()) EXPECT_LT(k, s.hi);
+      if (!s.hi.empty()) {
+        EXPECT_LT(k, s.hi);
+      }
     }
     std::set<NodeId> distinct(s.replicas.begin(), s.replicas.end());
     EXPECT_EQ(distinct.size(), 3u);
