@@ -10,13 +10,13 @@ QuorumNode::QuorumNode(NodeId id, int cluster_size, const Config& config, Storag
     : id_(id), n_(cluster_size), config_(config), disk_(storage), rng_(rng),
       suspect_until_(static_cast<size_t>(cluster_size), 0) {
   for (NodeId i = 0; i < n_; ++i) members_.push_back(i);
-  ring_ = std::make_unique<placement::ConsistentHashPlacement>(members_, config_.vnodes);
+  ring_ = placement::make_placement(config_.placement, members_, config_.vnodes);
 }
 
 void QuorumNode::on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) {
   (void)now;
   if (members.empty()) return;
-  auto next = std::make_unique<placement::ConsistentHashPlacement>(members, config_.vnodes);
+  auto next = placement::make_placement(config_.placement, members, config_.vnodes);
   if (!membership_known_) {
     // This incarnation's first word of the membership (at boot or restart): adopt it; whatever
     // moved while it was down reaches it by anti-entropy and read repair.

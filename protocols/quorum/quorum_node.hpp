@@ -1,8 +1,9 @@
 // A Dynamo/Cassandra-style quorum store, as a deterministic state machine: every node is a
 // replica and a coordinator.
 //
-// Placement: consistent hashing with `vnodes` points per node (protocols/placement); a key's
-// preference list is the first N distinct nodes clockwise from its hash. Any node coordinates a
+// Placement: consistent hashing with `vnodes` points per node (protocols/placement), or
+// rendezvous or modulo hashing; a key's preference list is its first N distinct nodes (clockwise
+// from its hash, on the ring). Any node coordinates a
 // client's request (Cassandra's way; Dynamo forwards to a node of the list):
 //   write  timestamp = the coordinator's clock (so clock skew reorders writes: last writer wins
 //          by the clock, not by real time), node id breaking ties; sent to the replicas, and
@@ -49,6 +50,7 @@ struct Config {
   int n = 3;
   int r = 2;
   int w = 2;
+  std::string placement = "consistent";  // consistent | rendezvous | modulo (protocols/placement)
   int vnodes = 16;
   bool send_to_all = true;
   bool read_repair = true;

@@ -40,6 +40,10 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
   if (f.has("w")) q.w = rd.count(f.get("w"), 64);
   if (q.r > q.n) rd.fail(f.get("r"), fmt::format("r {} is more than n {}", q.r, q.n));
   if (q.w > q.n) rd.fail(f.get("w"), fmt::format("w {} is more than n {}", q.w, q.n));
+  if (f.has("placement"))
+    q.placement = rd.word(f.get("placement"), "placement", {"consistent", "rendezvous", "modulo"});
+  // vnodes is read whatever the placement (so `compare --vary protocol.placement=...` can keep
+  // it); rendezvous and modulo have no ring points and do not use it.
   if (f.has("vnodes")) q.vnodes = rd.count(f.get("vnodes"), 4096);
   if (f.has("send_to")) q.send_to_all = rd.word(f.get("send_to"), "send_to", {"all", "quorum"}) == "all";
   if (f.has("read_repair")) q.read_repair = rd.boolean(f.get("read_repair"));
@@ -202,7 +206,8 @@ void section(const RunResult& r, RunAnalysis* a) {
     }
   }
   std::sort(final_members.begin(), final_members.end());
-  const placement::ConsistentHashPlacement ring(final_members, q.vnodes);
+  const auto ring_ptr = placement::make_placement(q.placement, final_members, q.vnodes);
+  const placement::Placement& ring = *ring_ptr;
   std::map<std::string, std::map<int, const Held*>> at;  // key → node → version held
   std::map<int, bool> live;
   for (const auto& [node, digest] : r.final_digests) live[node] = true;
@@ -232,7 +237,8 @@ void section(const RunResult& r, RunAnalysis* a) {
   if (changes > 0) {
     // What the membership changes moved: replica sets that changed between the first and the
     // last ring, key copies that had to go to a node that did not hold them, and the streams.
-    const placement::ConsistentHashPlacement first(initial, q.vnodes);
+    const auto first_ptr = placement::make_placement(q.placement, initial, q.vnodes);
+    const placement::Placement& first = *first_ptr;
     size_t changed = 0, copies = 0;
     for (const auto& [key, held] : state) {
       const auto a = first.replicas(key, q.n), b = ring.replicas(key, q.n);
@@ -262,13 +268,27 @@ void section(const RunResult& r, RunAnalysis* a) {
                                    initial.size(), final_members.size(), changed / denom,
                                    copies / (denom * q.n), stream_msgs, stream_bytes)});
   }
+  // Load: key copies each final member is a replica of, max / mean.
+  std::map<NodeId, size_t> copies_per_node;
+  for (NodeId m : final_members) copies_per_node[m] = 0;
+  for (const auto& [key, held] : state)
+    for (NodeId x : ring.replicas(key, q.n)) copies_per_node[x]++;
+  size_t copies_max = 0, copies_sum = 0;
+  for (const auto& [node, c] : copies_per_node) copies_max = std::max(copies_max, c), copies_sum += c;
+  const double load_imbalance =
+      copies_sum > 0 ? static_cast<double>(copies_max) * copies_per_node.size() / copies_sum : 0;
+  j["placement"] = q.placement;
+  j["load_imbalance"] = std::round(load_imbalance * 1e6) / 1e6;
   j["keys"] = state.size();
   j["divergent_keys"] = divergent;
   j["last_acknowledged_write_lost"] = lost_last;
   j["lost_examples"] = lost;
   j["compare"] = {{"stale fraction", j["stale_fraction"]},
+                  {"load max/mean", j["load_imbalance"]},
                   {"divergent keys", divergent},
                   {"last acked write lost", lost_last}};
+  if (j.contains("membership"))
+    j["compare"]["key copies moved"] = j["membership"]["key_copies_moved_fraction"];
   s.line = fmt::format("N={} R={} W={}{}{}: {} of {} reads stale ({:.4f}), {} missed the last "
                        "acknowledged write ({:.4f}){}",
                        q.n, q.r, q.w, q.sloppy ? " sloppy" : "", q.send_to_all ? "" : " send_to=quorum",
@@ -292,7 +312,7 @@ Family quorum_family() {
   f.name = "quorum";
   f.summary = "a Dynamo/Cassandra-style quorum store: N replicas on a ring, R and W, read repair, "
               "sloppy quorums and hinted handoff, anti-entropy, last writer wins";
-  f.keys = {"n", "r", "w", "vnodes", "send_to", "read_repair", "sloppy", "request_timeout",
+  f.keys = {"n", "r", "w", "placement", "vnodes", "send_to", "read_repair", "sloppy", "request_timeout",
             "suspect_for", "handoff_interval", "anti_entropy", "buckets"};
   f.parse = parse;
   f.make_factory = [](const Scenario& s) {

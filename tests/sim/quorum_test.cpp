@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "run_util.hpp"
@@ -116,6 +117,23 @@ TEST(Quorum, AJoinAndALeaveStreamKeysToTheirNewReplicas) {
   EXPECT_EQ(rep["quorum"]["divergent_keys"], 0);
   EXPECT_EQ(rep["quorum"]["last_acknowledged_write_lost"], 0);
   EXPECT_EQ(rep["faults"].size(), 2u);
+}
+
+TEST(Quorum, AJoinMovesATenthOfTheCopiesUnderConsistentAndRendezvousMostUnderModulo) {
+  TempDir dir("quorum-placement");
+  const std::string text = scenario_text("placement-compare");
+  std::map<std::string, nlohmann::json> q;
+  for (const char* p : {"modulo", "consistent", "rendezvous"})
+    q[p] = run_text(dir, p, replaced(text, "placement: consistent", std::string("placement: ") + p))["quorum"];
+  // A tenth node's share is a tenth of the copies.
+  for (const char* p : {"consistent", "rendezvous"}) {
+    EXPECT_NEAR(q[p]["membership"]["key_copies_moved_fraction"].get<double>(), 0.1, 0.02) << p;
+    EXPECT_EQ(q[p]["divergent_keys"], 0) << p;
+  }
+  EXPECT_GT(q["modulo"]["membership"]["key_copies_moved_fraction"].get<double>(), 0.6);
+  EXPECT_GT(q["modulo"]["membership"]["stream_bytes"].get<double>(),
+            4 * q["consistent"]["membership"]["stream_bytes"].get<double>());
+  EXPECT_LT(q["rendezvous"]["load_imbalance"].get<double>(), q["consistent"]["load_imbalance"].get<double>());
 }
 
 TEST(Quorum, MembershipChangesAreRefusedForAFixedMembershipProtocol) {
