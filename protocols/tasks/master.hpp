@@ -123,6 +123,11 @@ class Master final : public ProtocolNode {
   Holding holding(uint64_t id, const std::set<uint64_t>& queued, NodeId* worker, uint32_t* attempt,
                   Nanos* sent_at) const;
   std::set<uint64_t> queued_ids() const { return {queue_.begin(), queue_.end()}; }
+  // Whether the master takes worker w for alive, in the incarnation with this boot number (then
+  // it will not send again what it believes w holds).
+  bool trusts(NodeId w, uint64_t boot) const {
+    return w > 0 && w < n_ && workers_[w].alive && workers_[w].boot == boot;
+  }
   size_t queue_length() const { return queue_.size(); }
 
  private:

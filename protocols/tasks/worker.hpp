@@ -31,6 +31,7 @@ class Worker final : public ProtocolNode {
 
   // Whether this incarnation holds (queued or running) that execution: the ledger asks at the end.
   bool holds(uint64_t id, uint32_t attempt) const { return held_.count({id, attempt}) > 0; }
+  uint64_t boot() const { return boot_; }
 
  private:
   struct Job {

@@ -202,11 +202,17 @@ std::shared_ptr<const RunExtra> TaskWorkload::finish(Nanos end,
             u.where = "at " + name;
           } else if (end - sent < tf.config().failure_timeout) {
             u.where = "on its way to " + name;
-          } else if (tf.config().redispatch) {
-            u.where = name + " lost it; the master will send it again";
-          } else {
+          } else if (!tf.config().redispatch) {
             u.where = "assigned to " + name + ", which lost it (redispatch is off)";
             u.lost = true;
+          } else if (worker != nullptr && master->trusts(w, worker->boot())) {
+            // The Run never arrived (lost on the wire) and the worker is alive as the master
+            // sees it: nothing will ever send the task again.
+            u.where = "assigned to " + name +
+                      ", which never got it (its Run was lost; the master waits for it forever)";
+            u.lost = true;
+          } else {
+            u.where = name + " lost it; the master will send it again";
           }
           break;
         }
