@@ -159,6 +159,7 @@ nlohmann::ordered_json to_json(const RunEvent& e, const std::vector<std::string>
   j["time"] = e.time_s;
   j["node"] = name_of(e.node, names);
   if (e.node >= 0) j["incarnation"] = e.incarnation;
+  if (e.group >= 0) j["group"] = e.group;
   j["type"] = e.type;
   if (e.type == "role") {
     j["role"] = e.role;

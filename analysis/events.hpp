@@ -7,6 +7,8 @@
 //    "log": [[1, 1, 40], [3, 41, 41]]}
 //   {"time": 1.230, "node": "n2", "incarnation": 1, "type": "apply", "index": 41, "entry_term": 3,
 //    "command": "noop"}
+// A sharded run's protocol events carry "group": 3 after "incarnation" (the replica group of the
+// node that emitted it; analysis/groups.hpp checks each group as a cluster of its own).
 // Types: role, election, commit, apply (from protocols); crash, restart, partition, heal, cut,
 // latency, loss (from the nemesis; node = "" for cluster-wide ones, `detail` says what).
 #pragma once
@@ -38,6 +40,7 @@ struct RunEvent {
   std::string command;
   std::vector<LogRun> log;  // role=leader: the new leader's log
   std::string detail;       // nemesis events: what was done
+  int group = -1;           // a sharded run's replica group (events.jsonl "group"); -1: none
 };
 
 nlohmann::ordered_json to_json(const RunEvent& e, const std::vector<std::string>& node_names);

@@ -58,6 +58,9 @@ struct ProtocolEvent {
   int64_t entry_term = 0;      // Apply: the entry's term
   std::string command;         // Apply, Accept, Learn: Command::describe(), or "noop"
   std::vector<TermRun> log_runs;  // Role=leader: the new leader's log, as runs of equal term
+  // A sharded node's replica group (protocols/shards, set by the host, never by the replica);
+  // -1 for an unsharded node.
+  int32_t group = -1;
 };
 
 struct Outbox {

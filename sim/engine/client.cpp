@@ -46,16 +46,26 @@ std::optional<int64_t> WorkloadState::last_written(const std::string& key) const
   return it->second;
 }
 
-ClientProcess::ClientProcess(int index, int n_nodes, WorkloadState* workload, Recorder* recorder,
-                             Rng rng)
+ClientProcess::ClientProcess(int index, std::shared_ptr<const shards::ShardMap> map,
+                             WorkloadState* workload, Recorder* recorder, Rng rng)
     : index_(index),
-      n_nodes_(n_nodes),
+      n_nodes_(map->nodes()),
+      map_(std::move(map)),
       workload_(workload),
       recorder_(recorder),
       rng_(rng),
       process_(index),
-      target_(index % n_nodes),
-      timed_out_(n_nodes, false) {}
+      target_(map_->members(0)[index % map_->replication()]),
+      timed_out_(n_nodes_, false) {
+  // Clients start spread over each group's members.
+  for (int g = 0; g < map_->shards(); ++g)
+    leader_.push_back(map_->members(g)[index % map_->replication()]);
+}
+
+void ClientProcess::set_target(NodeId n) {
+  target_ = n;
+  leader_[group_] = n;
+}
 
 Address ClientProcess::address() const { return n_nodes_ + index_; }
 
@@ -92,7 +102,7 @@ void ClientProcess::on_timer(Nanos now, Outbox& out) {
   if (now >= resend_at_) {
     if (!backing_off_) {
       timed_out_[target_] = true;
-      target_ = (target_ + 1) % n_nodes_;
+      set_target(map_->next_member(group_, target_));
     }
     send_attempt(now, out);
   }
@@ -126,6 +136,8 @@ void ClientProcess::begin_operation(Nanos now, Outbox& out) {
   }
   recorder_->history(h);
   busy_ = true;
+  group_ = map_->group_of(op_.key);
+  target_ = leader_[group_];
   std::fill(timed_out_.begin(), timed_out_.end(), false);
   op_deadline_ = now + w.timeout_ns;
   send_attempt(now, out);
@@ -149,12 +161,13 @@ void ClientProcess::on_message(Nanos now, Address from, const Message& m, Outbox
       complete(now, HistoryOp::Type::Fail, std::nullopt);
       return;
     case ReplyStatus::NotLeader:
-      if (r.leader_hint != kNoNode && r.leader_hint != from && !timed_out_[r.leader_hint]) {
-        target_ = r.leader_hint;
+      if (r.leader_hint >= 0 && r.leader_hint < n_nodes_ && r.leader_hint != from &&
+          !timed_out_[r.leader_hint]) {
+        set_target(r.leader_hint);
         send_attempt(now, out);
       } else {
-        // No leader known: ask the next node after a short pause.
-        target_ = (from + 1) % n_nodes_;
+        // No leader known: ask the group's next node after a short pause.
+        set_target(map_->next_member(group_, from));
         resend_at_ = now + kNoLeaderBackoff;
         backing_off_ = true;
       }
@@ -188,11 +201,13 @@ void ClientProcess::complete(Nanos now, HistoryOp::Type type, std::optional<int6
   if (w.rate_per_s <= 0) next_start_ = now + w.think_ns;
 }
 
-KvWorkload::KvWorkload(const WorkloadSpec& spec, int n_nodes)
-    : n_nodes_(n_nodes), state_(spec, spec.clients) {}
+KvWorkload::KvWorkload(const WorkloadSpec& spec, int n_nodes,
+                       std::shared_ptr<const shards::ShardMap> map)
+    : map_(map ? std::move(map) : std::make_shared<const shards::ShardMap>(n_nodes, 1, n_nodes)),
+      state_(spec, spec.clients) {}
 
 std::unique_ptr<ProtocolNode> KvWorkload::make_client(int index, Recorder* recorder, Rng rng) {
-  auto client = std::make_unique<ClientProcess>(index, n_nodes_, &state_, recorder, rng);
+  auto client = std::make_unique<ClientProcess>(index, map_, &state_, recorder, rng);
   if (static_cast<int>(clients_.size()) <= index) clients_.resize(index + 1, nullptr);
   clients_[index] = client.get();
   return client;

@@ -2,7 +2,11 @@
 // driver runs it with the same actor loop), issuing one operation at a time and recording each in
 // the history honestly.
 //
-// An operation's life: invoke → send to the node it believes leads → on NotLeader, go to the hinted
+// A client routes by the cluster's shard map (protocols/shards): an operation goes to the group
+// that holds its key, and the client remembers a believed leader per group. An unsharded cluster
+// is the map of one group of every node.
+//
+// An operation's life: invoke → send to the node it believes leads its key's group → on NotLeader, go to the hinted
 // leader at once (or, with no hint, to the next node after a short backoff); on no answer within
 // attempt_timeout, resend to the next node; at `timeout` give up. A hint naming a node that already
 // timed out on this operation is not followed (a stale leader cut off in a minority, and its
@@ -21,6 +25,7 @@
 
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
+#include "protocols/shards/shard_map.hpp"
 #include "sim/engine/recorder.hpp"
 #include "sim/engine/workload.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -52,7 +57,8 @@ class WorkloadState {
 
 class ClientProcess final : public ProtocolNode {
  public:
-  ClientProcess(int index, int n_nodes, WorkloadState* workload, Recorder* recorder, Rng rng);
+  ClientProcess(int index, std::shared_ptr<const shards::ShardMap> map, WorkloadState* workload,
+                Recorder* recorder, Rng rng);
 
   void start(Nanos now, Outbox& out) override;
   void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
@@ -69,10 +75,12 @@ class ClientProcess final : public ProtocolNode {
   void begin_operation(Nanos now, Outbox& out);
   void send_attempt(Nanos now, Outbox& out);
   void complete(Nanos now, HistoryOp::Type type, std::optional<int64_t> read_value);
+  void set_target(NodeId n);  // and remember it as the current group's believed leader
   Address address() const;
 
   int index_;
   int n_nodes_;
+  std::shared_ptr<const shards::ShardMap> map_;
   WorkloadState* workload_;
   Recorder* recorder_;
   Rng rng_;
@@ -84,6 +92,8 @@ class ClientProcess final : public ProtocolNode {
   Nanos resend_at_ = kNever;
   bool backing_off_ = false;  // resend_at_ ends a pause after NotLeader, not an attempt timeout
   NodeId target_;
+  int group_ = 0;                // the current operation's key's group
+  std::vector<NodeId> leader_;   // per group: the node believed to lead it
   std::vector<bool> timed_out_;  // per node: no answer from it during the current operation
   Nanos next_start_ = kNever;  // when idle: when the next operation starts
 };
@@ -93,7 +103,9 @@ class ClientProcess final : public ProtocolNode {
 // the last one served; an arrival that finds every client busy is skipped and counted).
 class KvWorkload final : public Workload {
  public:
-  KvWorkload(const WorkloadSpec& spec, int n_nodes);
+  // `map`: the cluster's shards (null: one group of all n_nodes).
+  KvWorkload(const WorkloadSpec& spec, int n_nodes,
+             std::shared_ptr<const shards::ShardMap> map = nullptr);
   int client_count() const override { return state_.n_clients(); }
   std::unique_ptr<ProtocolNode> make_client(int index, Recorder* recorder, Rng rng) override;
   bool has_arrivals() const override { return state_.spec().rate_per_s > 0; }
@@ -101,7 +113,7 @@ class KvWorkload final : public Workload {
   uint64_t skipped_arrivals() const override { return state_.skipped_arrivals; }
 
  private:
-  int n_nodes_;
+  std::shared_ptr<const shards::ShardMap> map_;
   WorkloadState state_;
   std::vector<ClientProcess*> clients_;  // owned by the engine, alive for the whole run
 };

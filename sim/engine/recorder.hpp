@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,7 +44,8 @@ class Recorder {
 
   void set_down(NodeId node);       // the node crashed: it leads nothing any more
   void set_restarted(NodeId node);  // a restarted node starts as a follower
-  // The live node in leader role with the highest term, or kNoNode.
+  // The live node in leader role with the highest term, or kNoNode. In a sharded run (events
+  // tagged with a group): the live node that leads the most groups (the lowest id of a tie).
   NodeId leader() const;
   int64_t max_term() const;
 
@@ -65,6 +67,7 @@ class Recorder {
   std::vector<analysis::InvariantViolation> node_violations_;
   std::vector<std::string> role_;  // per node; "down" when crashed
   std::vector<int64_t> term_;
+  std::map<int, std::pair<NodeId, int64_t>> group_leader_;  // sharded: group → (leader, term)
   uint64_t elections_started_ = 0;
   uint64_t leaders_elected_ = 0;
 };

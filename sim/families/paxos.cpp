@@ -75,6 +75,7 @@ Family multipaxos_family() {
   f.parse = parse_multipaxos;
   f.make_factory = paxos_factory<paxos::MultiPaxosNode>;
   f.analysis = paxos_analysis();
+  f.shardable = true;
   return f;
 }
 

@@ -83,6 +83,7 @@ Family primary_backup_family() {
   };
   f.analysis.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
   f.analysis.invariants = analysis::check_log_invariants;
+  f.shardable = true;
   f.analysis.sections = section;
   return f;
 }

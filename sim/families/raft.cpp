@@ -41,6 +41,7 @@ Family raft_family() {
   };
   f.analysis.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
   f.analysis.invariants = analysis::check_log_invariants;
+  f.shardable = true;
   return f;
 }
 

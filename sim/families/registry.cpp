@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/engine/runner.hpp"
+#include "sim/families/shards.hpp"
 
 namespace synod::sim::registry {
 
@@ -37,8 +38,11 @@ std::vector<std::string> names() {
 const ProtocolSchemas& schemas() {
   static const ProtocolSchemas all = [] {
     ProtocolSchemas s;
-    for (const Family& f : families())
-      s.push_back({f.name, f.keys, f.parse, f.workload_keys, f.parse_workload});
+    for (const Family& f : families()) {
+      std::vector<std::string> keys = f.keys;
+      if (f.shardable) keys.insert(keys.end(), {"shards", "replication"});
+      s.push_back({f.name, keys, f.shardable, f.parse, f.workload_keys, f.parse_workload});
+    }
     return s;
   }();
   return all;
@@ -87,12 +91,17 @@ Scenario parse(const std::string& yaml_text, const std::string& file) {
 
 RunResult run(const Scenario& scenario, uint64_t seed) {
   const Family& f = family_of(check_supported(scenario));
+  if (sharding::sharded(scenario))
+    return run_scenario(scenario, seed, sharding::make_factory(scenario, f),
+                        sharding::make_workload(scenario));
   return run_scenario(scenario, seed, f.make_factory(scenario),
                       f.make_workload ? f.make_workload(scenario) : nullptr);
 }
 
 RunAnalysis analyze(const RunResult& r, const AnalysisOptions& options) {
-  return analyze_run(r, family_of(r.scenario).analysis, options);
+  const Family& f = family_of(r.scenario);
+  if (sharding::sharded(r.scenario)) return analyze_run(r, sharding::analysis(r.scenario, f), options);
+  return analyze_run(r, f.analysis, options);
 }
 
 }  // namespace synod::sim::registry

@@ -22,21 +22,30 @@ std::string command_id(const std::string& command) {
 }
 
 // Acknowledged writes (ok write or cas) whose command is not in the log applied by the node that
-// applied the most in its latest incarnation. A command's id is (process, n-th op of process).
+// applied the most in its latest incarnation — in a sharded run, per replica group (each group's
+// log holds its own keys' commands). A command's id is (process, n-th op of process).
 std::vector<std::string> find_lost_writes(const RunResult& r) {
-  std::map<int, std::pair<uint32_t, std::set<std::string>>> applied;  // node → latest incarnation
+  // (group, node) → (latest incarnation, ids applied in it)
+  std::map<std::pair<int, int>, std::pair<uint32_t, std::set<std::string>>> applied;
   for (const auto& e : r.events) {
     if (e.type != "apply") continue;
-    auto& [inc, ids] = applied[e.node];
+    auto& [inc, ids] = applied[{e.group, e.node}];
     if (e.incarnation != inc) {
       inc = e.incarnation;
       ids.clear();
     }
     ids.insert(command_id(e.command));
   }
-  const std::set<std::string>* final_log = nullptr;
-  for (const auto& [node, v] : applied)
-    if (!final_log || v.second.size() > final_log->size()) final_log = &v.second;
+  std::map<int, const std::set<std::string>*> final_logs;  // group → its longest applied log
+  for (const auto& [at, v] : applied) {
+    const std::set<std::string>*& best = final_logs[at.first];
+    if (!best || v.second.size() > best->size()) best = &v.second;
+  }
+  auto in_final_log = [&](const std::string& id) {
+    for (const auto& [g, log] : final_logs)
+      if (log->count(id)) return true;
+    return false;
+  };
   std::vector<std::string> lost;
   std::map<int64_t, uint64_t> nth;  // process → ops invoked so far
   std::map<int64_t, uint64_t> current;
@@ -47,7 +56,7 @@ std::vector<std::string> find_lost_writes(const RunResult& r) {
     }
     if (h.type != HistoryOp::Type::Ok || h.f == OpType::Read) continue;
     std::string id = fmt::format("c{}#{}", h.process, current[h.process]);
-    if (!final_log || !final_log->count(id))
+    if (!in_final_log(id))
       lost.push_back(fmt::format("{} {} {} = {} acknowledged at {:.6f}s", id, op_name(h.f), h.key,
                                  h.value.value_or(0), to_seconds(h.time)));
   }

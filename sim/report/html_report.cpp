@@ -158,7 +158,7 @@ std::string role_timeline(const RunResult& r) {
   for (const auto& e : r.events) {
     if (e.node < 0 || e.node >= n) continue;
     std::string next;
-    if (e.type == "role") next = e.role;
+    if (e.type == "role" && e.group < 0) next = e.role;  // a sharded node's roles are per group
     else if (e.type == "crash") next = "down";
     else if (e.type == "restart") next = "follower";
     else continue;

@@ -84,8 +84,11 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
   auto line = [&](const std::string& k, const std::string& v) {
     out += fmt::format("  {:<22} {}\n", k, v);
   };
-  out += fmt::format("synod: {} — {} on {} nodes, seed {}, {} simulated\n", r.scenario.name,
-                     r.scenario.protocol.name, r.scenario.node_count(), r.scenario.seed,
+  const ShardSpec& sh = r.scenario.protocol.shards;
+  const std::string shape =
+      sh.count > 0 ? fmt::format(" ({} shards of {} replicas)", sh.count, sh.replication) : "";
+  out += fmt::format("synod: {} — {}{} on {} nodes, seed {}, {} simulated\n", r.scenario.name,
+                     r.scenario.protocol.name, shape, r.scenario.node_count(), r.scenario.seed,
                      format_duration(r.simulated_ns));
   if (a.kv_clients) {
     const auto& ops = j["ops"];

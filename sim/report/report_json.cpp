@@ -125,6 +125,10 @@ ojson build_report(const RunResult& r, const RunAnalysis& a) {
   j["schema_version"] = kReportSchemaVersion;
   j["scenario"] = s.name;
   j["protocol"] = s.protocol.name;
+  // Sharded runs only (the key is absent otherwise): K groups of R replicas of the protocol.
+  if (s.protocol.shards.count > 0)
+    j["sharding"] = {{"shards", s.protocol.shards.count},
+                     {"replication", s.protocol.shards.replication}};
   j["seed"] = s.seed;
   j["simulated_seconds"] = to_seconds(r.simulated_ns);
   j["nodes"] = s.node_count();

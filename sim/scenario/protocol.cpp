@@ -4,6 +4,8 @@
 // says which protocols it applies to, never a setting silently ignored.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sim/scenario/sections.hpp"
 
 namespace synod::sim {
@@ -30,6 +32,29 @@ std::vector<std::string> schemas_reading(const ProtocolSchemas& schemas, const s
   for (const ProtocolSchema& s : schemas)
     if (contains(s.keys, key)) out.push_back(s.name);
   return out;
+}
+
+constexpr int kMaxShards = 100'000;
+
+// `shards` and `replication` (ShardSpec), for the families that can be sharded; their keys list
+// them, so any other family has already refused them.
+void read_shards(const Reader& rd, const Fields& f, const ProtocolSchema& schema, ProtocolSpec* p) {
+  if (!schema.shardable) return;
+  if (f.has("replication") && !f.has("shards"))
+    f.forbid("replication", "needs `shards` (the replication factor of each shard's group)");
+  if (!f.has("shards")) return;
+  const Item k = f.get("shards");
+  p->shards.count = rd.count(k, kMaxShards);
+  p->shards.loc = {k.mark.line + 1, k.mark.column + 1};
+  const int nodes = static_cast<int>(rd.node_names().size());
+  p->shards.replication = std::min(p->shards.replication, nodes);
+  if (f.has("replication")) {
+    const Item r = f.get("replication");
+    p->shards.replication = rd.count(r, 99);
+    if (p->shards.replication > nodes)
+      rd.fail(r, fmt::format("replication {} is more replicas than the cluster's {} nodes",
+                             p->shards.replication, nodes));
+  }
 }
 
 }  // namespace
@@ -78,6 +103,7 @@ ProtocolSpec read_protocol(const Reader& rd, const Item* item, const ProtocolSch
                                 p.name));
     }
     p.config = schema->parse(rd, f);
+    read_shards(rd, f, *schema, &p);
     return p;
   }
   // Read again for another protocol: only the keys that apply to it.
@@ -88,7 +114,9 @@ ProtocolSpec read_protocol(const Reader& rd, const Item* item, const ProtocolSch
     if (contains(schema->keys, key)) only[it->first] = it->second;
   }
   const Item filtered{only, item->mark};
-  p.config = schema->parse(rd, Fields(rd, filtered, "protocol", keys));
+  const Fields kept_fields(rd, filtered, "protocol", keys);
+  p.config = schema->parse(rd, kept_fields);
+  read_shards(rd, kept_fields, *schema, &p);
   return p;
 }
 

@@ -104,9 +104,18 @@ class ProtocolConfig {
   virtual ~ProtocolConfig() = default;
 };
 
+// `shards: K` and `replication: R` in the protocol section of a family that can be sharded: the
+// key space is K shards, each a group of R replicas of that protocol (protocols/shards).
+struct ShardSpec {
+  int count = 0;        // 0: not sharded (one group of every node)
+  int replication = 3;
+  SourceLoc loc;        // of `shards`, for errors found once the cluster is known
+};
+
 struct ProtocolSpec {
   std::string name = "raft";
   std::shared_ptr<const ProtocolConfig> config;  // never null once loaded
+  ShardSpec shards;
   // The section as written (null when the file has none), so the scenario can be re-read for
   // another protocol (with_protocol).
   std::shared_ptr<const YAML::Node> source;
@@ -133,7 +142,8 @@ class Reader;
 struct WorkloadSpec;
 struct ProtocolSchema {
   std::string name;
-  std::vector<std::string> keys;
+  std::vector<std::string> keys;  // with "shards" and "replication" when it can be sharded
+  bool shardable = false;
   std::function<std::shared_ptr<const ProtocolConfig>(const Reader& reader, const Fields& section)>
       parse;
   // A family with a workload of its own (not key-value clients) reads the workload section:

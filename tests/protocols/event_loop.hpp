@@ -48,6 +48,8 @@ class EventLoop {
   ProtocolNode& node(int i) { return *nodes_[i]; }
   // Every message sent (before loss by cuts), for tests that look at the traffic.
   std::function<void(int from, int to, const Message& m)> on_send;
+  // Every event a node reported, for tests that look at roles and applies.
+  std::function<void(int node, const ProtocolEvent& e)> on_event;
   std::vector<std::string> violations;
 
   void run_until(Nanos end) {
@@ -105,6 +107,8 @@ class EventLoop {
   }
   void flush(int from, Outbox& out) {
     for (const std::string& v : nodes_[from]->check_invariants()) violations.push_back(v);
+    if (on_event)
+      for (const ProtocolEvent& e : out.events) on_event(from, e);
     for (auto& s : out.messages) {
       if (on_send) on_send(from, s.to, *s.message);
       if (cut_[{from, s.to}]) continue;

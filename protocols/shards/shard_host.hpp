@@ -1,0 +1,68 @@
+// One cluster node of a sharded store: it hosts one replica of every group the ShardMap gives it
+// (a RaftNode per group for multi-Raft, or any protocol node written for a cluster of its own)
+// and is the only thing the driver sees. Each hosted replica believes it runs in a cluster of R
+// nodes addressed 0..R-1; the host translates at the boundary and nowhere else:
+//   - peer traffic travels wrapped in a GroupMessage (the group's number plus the replica's own
+//     message, whose kind it keeps, so per-type counters stay per type); an incoming one goes to
+//     the group's replica with the sender's address turned into its index in the group;
+//   - a client's request goes to the replica of the key's group (clients route by the map; a
+//     request for a group this node does not host is answered NotLeader, hinting the group's first
+//     member); the replica's replies go out with their leader hint turned back into a node id;
+//   - events leave tagged with their group, so invariants are checked per group;
+//   - timers: the host's deadline is the earliest of its replicas', and each replica due is woken.
+// Persistent state is each replica's own (the maker hands out storage that outlives a crash).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocols/common/message.hpp"
+#include "protocols/common/node.hpp"
+#include "protocols/common/rng.hpp"
+#include "protocols/shards/shard_map.hpp"
+
+namespace synod::shards {
+
+// A replica's message to a peer replica of the same group.
+class GroupMessage final : public Message {
+ public:
+  GroupMessage(int32_t group_, MessagePtr inner_) : group(group_), inner(std::move(inner_)) {}
+  MsgKind kind() const override { return inner->kind(); }
+  const char* type_name() const override { return inner->type_name(); }
+  size_t size_bytes() const override { return inner->size_bytes() + 4; }
+  std::string describe() const override;  // "g3 AppendEntries t=2 ..."
+  int32_t group;
+  MessagePtr inner;
+};
+
+// Makes node `local` (0..R-1) of `group`'s cluster of R, over its persistent storage.
+using ReplicaMaker = std::function<std::unique_ptr<ProtocolNode>(int group, NodeId local, Rng rng)>;
+
+class ShardHost final : public ProtocolNode {
+ public:
+  ShardHost(NodeId id, std::shared_ptr<const ShardMap> map, const ReplicaMaker& make, Rng rng);
+
+  void start(Nanos now, Outbox& out) override;
+  void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
+  void on_timer(Nanos now, Outbox& out) override;
+  Nanos next_timer() const override;
+  std::vector<std::string> check_invariants() override;
+  std::string describe() const override;  // "3 groups: g0 leader t=2 ...; g4 follower ..."
+
+  const std::vector<int>& groups() const { return map_->groups_of(id_); }
+  const ProtocolNode& replica(size_t i) const { return *replicas_[i]; }  // of groups()[i]
+
+ private:
+  // Hands replica i's outputs on, translated, and clears its scratch outbox.
+  void forward(size_t i, Outbox& out);
+  int slot_of(int group) const;  // index into replicas_, -1 if not hosted
+
+  NodeId id_;
+  std::shared_ptr<const ShardMap> map_;
+  std::vector<std::unique_ptr<ProtocolNode>> replicas_;  // parallel to groups()
+  Outbox scratch_;
+};
+
+}  // namespace synod::shards
