@@ -63,6 +63,12 @@ void RaftNode::accept_append(Address from, const AppendEntries& m, Outbox& out) 
     note_violation(fmt::format("AppendEntries from n{} cut committed entries from {} (commit={})",
                                from, merged.truncated_from, commit_index_));
   }
+  // §4.1: a configuration is in force from its append, and a cut one no longer is.
+  if (merged.changed) {
+    bool config_touched = merged.truncated_from != 0 && merged.truncated_from <= config_index_;
+    for (const Entry& e : m.entries) config_touched |= e.is_config();
+    if (config_touched) refresh_config();
+  }
   // Only prev + entries is known to match the leader's log; a longer tail of ours may not.
   const int64_t match = m.prev_log_index + static_cast<int64_t>(m.entries.size());
   // Step 5: commitIndex = min(leaderCommit, index of last new entry).

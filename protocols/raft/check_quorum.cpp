@@ -32,9 +32,9 @@ bool RaftNode::is_in_leader_lease() const {
 }
 
 bool RaftNode::has_quorum_contact() const {
-  int heard = 1;  // ourselves
+  int heard = is_voter(id_) ? 1 : 0;  // ourselves, unless we are being removed
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer == id_) continue;
+    if (peer == id_ || !is_voter(peer)) continue;
     const Nanos heard_at = progress_[static_cast<size_t>(peer)].heard_at;
     if (now_ - heard_at < config_.election_timeout_min) ++heard;
   }

@@ -36,10 +36,13 @@ void RaftNode::on_client_request(Address from, const ClientRequest& m, Outbox& o
 
 void RaftNode::leader_append(Entry e, Outbox& out) {
   // Figure 2, "Leaders": append to the local log (persisted inside this step), then replicate.
-  log_.append(std::move(e));
+  const bool is_config = e.is_config();
+  const std::vector<NodeId> voters = is_config ? e.config : std::vector<NodeId>{};
+  const int64_t index = log_.append(std::move(e));
+  if (is_config) set_config(voters, index);  // in force from its append (§4.1)
   // Pipelining followers get it now if their window has room; the others in their turn.
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer != id_) replicate(peer, out);
+    if (replicates_to(peer)) replicate(peer, out);
   }
   advance_leader_commit(out);  // a single-node cluster commits at once
 }

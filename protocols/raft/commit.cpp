@@ -7,12 +7,23 @@
 
 namespace synod::raft {
 
+namespace {
+// "config 0 1 3": a configuration entry's voters, as apply events name it.
+std::string config_text(const std::vector<NodeId>& voters) {
+  std::string s = "config";
+  for (NodeId n : voters) s += " " + std::to_string(n);
+  return s;
+}
+}  // namespace
+
 void RaftNode::advance_leader_commit(Outbox& out) {
   if (role_ != Role::Leader) return;
   // Figure 2, "Leaders": the highest N stored on a majority (our own log counts as stored up to
   // its end) is the majority-th largest match index.
+  // Only the configuration's voters count (a leader being removed does not count itself, §4.2.2).
   match_scratch_.clear();
   for (NodeId n = 0; n < cluster_size_; ++n) {
+    if (!is_voter(n)) continue;
     match_scratch_.push_back(n == id_ ? log_.last_index()
                                       : progress_[static_cast<size_t>(n)].match_index);
   }
@@ -36,6 +47,7 @@ void RaftNode::advance_commit_to(int64_t index, Outbox& out) {
   e.index = index;
   out.event(std::move(e));
   apply_committed(out);
+  step_down_if_removed(out);
 }
 
 void RaftNode::apply_committed(Outbox& out) {
@@ -48,9 +60,10 @@ void RaftNode::apply_committed(Outbox& out) {
     e.term = term();
     e.index = index;
     e.entry_term = entry.term;
-    e.command = entry.noop ? "noop" : entry.command.describe();
+    e.command = entry.noop ? "noop" : entry.is_config() ? config_text(entry.config)
+                                                        : entry.command.describe();
     out.event(std::move(e));
-    if (entry.noop) continue;
+    if (entry.noop || entry.is_config()) continue;
     // The KvStore recognises a (client, seq) it has applied before and returns the first result
     // instead of executing it twice (dissertation §6.3).
     const ClientResult result = kv_.apply(entry.command);

@@ -46,7 +46,7 @@ void RaftNode::start_election(Outbox& out) {
   rv->last_log_index = log_.last_index();
   rv->last_log_term = log_.last_term();
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer != id_) out.send(peer, rv);  // one immutable message shared by all sends
+    if (peer != id_ && is_voter(peer)) out.send(peer, rv);  // one immutable message for all
   }
 }
 
@@ -100,6 +100,7 @@ void RaftNode::on_request_vote_reply(Address from, const RequestVoteReply& m, Ou
   if (role_ != Role::Candidate || m.term != term() || !m.vote_granted) return;
   auto voter = static_cast<size_t>(from);
   if (votes_[voter]) return;  // the network duplicated the reply
+  if (!is_voter(from)) return;  // not a voter of our configuration: its vote counts for nothing
   votes_[voter] = true;
   ++votes_granted_;
   if (votes_granted_ >= majority()) become_leader(out);
@@ -125,7 +126,7 @@ void RaftNode::become_leader(Outbox& out) {
   leader_append(std::move(noop), out);
   // Establish our authority at once (§5.2) and start finding where each follower's log matches.
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer != id_) heartbeat(peer, out);
+    if (replicates_to(peer)) heartbeat(peer, out);
   }
   heartbeat_deadline_ = now_ + config_.heartbeat_interval;
 }

@@ -28,6 +28,7 @@ std::vector<std::string> RaftNode::check_invariants() {
   checked_.last_applied = last_applied_;
   checked_.writes = storage_->writes;
   checked_.quorum_step_downs = quorum_step_downs_;
+  checked_.removal_step_downs = removal_step_downs_;
   checked_.match_index.clear();
   for (const Progress& p : progress_) checked_.match_index.push_back(p.match_index);
   return v;
@@ -167,10 +168,15 @@ void RaftNode::check_deltas(std::vector<std::string>& v) {
   if (storage_->writes < was.writes) {
     flag(v, fmt::format("storage write count went back {} -> {}", was.writes, storage_->writes));
   }
-  // A leader leaves office only on seeing a higher term (§5.1), or by check-quorum.
+  // A leader leaves office only on seeing a higher term (§5.1), by check-quorum, or once its own
+  // removal from the configuration committed (§4.2.2) — and then it is no voter.
   if (was.role == Role::Leader && term() == was.term && role_ != Role::Leader &&
-      quorum_step_downs_ == was.quorum_step_downs) {
+      quorum_step_downs_ == was.quorum_step_downs &&
+      (removal_step_downs_ == was.removal_step_downs || is_voter(id_))) {
     flag(v, fmt::format("leader became {} within its term", role_name(role_)));
+  }
+  if (role_ == Role::Leader && !is_voter(id_) && config_index_ <= commit_index_) {
+    flag(v, "leads after its removal committed");
   }
   if (quorum_step_downs_ != was.quorum_step_downs && !config_.check_quorum) {
     flag(v, "check-quorum step-down with check_quorum off");

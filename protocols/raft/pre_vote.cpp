@@ -56,7 +56,7 @@ void RaftNode::start_pre_vote(Outbox& out) {
   rv->last_log_index = log_.last_index();
   rv->last_log_term = log_.last_term();
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-    if (peer != id_) out.send(peer, rv);
+    if (peer != id_ && is_voter(peer)) out.send(peer, rv);
   }
 }
 
@@ -93,6 +93,7 @@ void RaftNode::on_pre_vote_reply(Address from, const RequestVoteReply& m, Outbox
   if (!pre_candidate_ || m.term != term() + 1) return;
   auto voter = static_cast<size_t>(from);
   if (votes_[voter]) return;  // the network duplicated the reply
+  if (!is_voter(from)) return;  // not a voter of our configuration
   votes_[voter] = true;
   ++votes_granted_;
   if (votes_granted_ >= majority()) start_election(out);

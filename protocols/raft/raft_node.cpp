@@ -33,6 +33,7 @@ RaftNode::RaftNode(NodeId id, int cluster_size, Config config, Storage* storage,
   assert(config.election_timeout_min <= config.election_timeout_max);
   assert(config.heartbeat_interval > 0);
   assert(config.max_entries_per_append >= 1);
+  refresh_config();
 }
 
 void RaftNode::start(Nanos now, Outbox& out) {
@@ -82,12 +83,19 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
     }
     heartbeat_deadline_ = now + config_.heartbeat_interval;
     for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-      if (peer != id_) heartbeat(peer, out);
+      if (replicates_to(peer)) heartbeat(peer, out);
     }
+    maybe_change_config(out);
     return;
   }
-  // §5.2: no word from a leader and no vote granted for a whole election timeout.
-  if (now >= election_deadline_) on_election_timeout(out);
+  // §5.2: no word from a leader and no vote granted for a whole election timeout. A server that is
+  // not a voter of its configuration (a learner, a spare, a removed server) never stands.
+  if (now < election_deadline_) return;
+  if (!is_voter(id_)) {
+    reset_election_timer();
+    return;
+  }
+  on_election_timeout(out);
 }
 
 Nanos RaftNode::next_timer() const {

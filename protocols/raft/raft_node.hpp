@@ -12,12 +12,13 @@
 // client sessions with (client, seq) deduplication inside the KvStore (dissertation §6.3);
 // pipelined replication with a bounded window per follower, and followers that hold a batch
 // which overtook its predecessor in the network instead of rejecting it; pre-vote (dissertation
-// §9.6) and check-quorum (as etcd/raft has them). Not yet: ReadIndex/lease reads, snapshots,
-// membership change.
+// §9.6) and check-quorum (as etcd/raft has them); single-server membership changes with
+// learners (dissertation chapter 4, membership.cpp). Not yet: ReadIndex/lease reads, snapshots,
+// joint consensus.
 //
 // Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
 // split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp, pre_vote.cpp,
-// check_quorum.cpp, replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp
+// check_quorum.cpp, membership.cpp, replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp
 // (commitment and apply), client.cpp, invariants.cpp.
 #pragma once
 
@@ -56,6 +57,9 @@ struct Config {
   // steps down, and followers that heard from their leader within election_timeout_min ignore
   // RequestVote for a higher term (the leader could still be serving). See check_quorum.cpp.
   bool check_quorum = true;
+  // The voters before any configuration entry (sorted node ids); empty: every node 0..n-1. The
+  // others start as spares that a membership change may add (membership.cpp).
+  std::vector<NodeId> initial_voters;
 };
 
 // A pre-candidate (pre-vote round running) is a follower in every respect that matters to others:
@@ -72,6 +76,9 @@ class RaftNode final : public ProtocolNode {
   void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
   void on_timer(Nanos now, Outbox& out) override;
   Nanos next_timer() const override;
+  // The wanted membership (join and leave): the leader moves the configuration towards it, one
+  // server at a time, a joining server first catching up as a learner (membership.cpp).
+  void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) override;
   std::vector<std::string> check_invariants() override;
   // "n2 leader t=4 last=120 commit=118"; a pre-candidate shows as "pre-candidate".
   std::string describe() const override;
@@ -84,6 +91,9 @@ class RaftNode final : public ProtocolNode {
   NodeId leader_hint() const { return leader_hint_; }
   const KvStore& state_machine() const { return kv_; }
   const Storage& storage() const { return *storage_; }
+  bool is_voter(NodeId n) const { return voter_[static_cast<size_t>(n)]; }
+  std::vector<NodeId> voters() const;
+  int64_t config_index() const { return config_index_; }
 
  private:
   // The leader's view of one follower (Figure 2, "Volatile state on leaders"), plus flow control.
@@ -113,7 +123,16 @@ class RaftNode final : public ProtocolNode {
   void set_role(Role role, Outbox& out);
   void reset_election_timer();
   bool is_peer(Address a) const { return a >= 0 && a < cluster_size_ && a != id_; }
-  int majority() const { return cluster_size_ / 2 + 1; }
+  // A majority of the current configuration's voters (§4.1: the latest configuration in the log).
+  int majority() const { return voter_count_ / 2 + 1; }
+
+  // membership.cpp (dissertation §4.1 single-server changes, §4.2.1 learners, §4.2.2 removing
+  // the leader)
+  void refresh_config();                       // from the log's latest configuration entry
+  void set_config(const std::vector<NodeId>& voters, int64_t index);
+  bool replicates_to(NodeId peer) const;       // leader: a voter, or a learner catching up
+  void maybe_change_config(Outbox& out);       // leader: the next step towards wanted_
+  void step_down_if_removed(Outbox& out);      // leader: its removal committed
 
   // election.cpp (§5.2, §5.4.1)
   void on_election_timeout(Outbox& out);
@@ -191,6 +210,16 @@ class RaftNode final : public ProtocolNode {
   // leader lease of pre-vote and check-quorum runs election_timeout_min from here.
   Nanos leader_contact_at_ = 0;
   uint64_t quorum_step_downs_ = 0;  // check-quorum step-downs, for the delta checks
+  uint64_t removal_step_downs_ = 0;  // step-downs after our removal committed (§4.2.2)
+
+  // Membership. voter_[n]: n votes in the current configuration, set by the configuration entry
+  // at config_index_ (0: Config::initial_voters). wanted_: the membership the driver asked for
+  // (have_wanted_ false until it says), volatile: every server hears it, so a new leader goes on.
+  std::vector<bool> voter_;
+  int voter_count_ = 0;
+  int64_t config_index_ = 0;
+  std::vector<bool> wanted_;
+  bool have_wanted_ = false;
 
   std::vector<Progress> progress_;      // leader: per node (our own entry unused)
   std::vector<int64_t> match_scratch_;  // leader: reused by the commit computation
@@ -208,6 +237,7 @@ class RaftNode final : public ProtocolNode {
     int64_t last_applied = 0;
     uint64_t writes = 0;
     uint64_t quorum_step_downs = 0;
+    uint64_t removal_step_downs = 0;
     std::vector<int64_t> match_index;
   };
   Snapshot checked_;

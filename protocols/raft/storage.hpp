@@ -15,13 +15,18 @@
 namespace synod::raft {
 
 // One log entry. A no-op is what a new leader appends to commit earlier terms' entries (§8).
+// A configuration entry (membership change, dissertation §4.1) has `config`: the voters, sorted,
+// from the moment a server appends it, committed or not.
 struct Entry {
   int64_t term = 0;
   bool noop = false;
-  Command command;  // meaningless when noop
+  Command command;  // meaningless when noop or a configuration
+  std::vector<NodeId> config;  // non-empty: a configuration entry
 
+  bool is_config() const { return !config.empty(); }
   bool operator==(const Entry& o) const {
-    return term == o.term && noop == o.noop && (noop || command == o.command);
+    return term == o.term && noop == o.noop && config == o.config &&
+           (noop || is_config() || command == o.command);
   }
 };
 

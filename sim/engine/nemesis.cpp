@@ -160,7 +160,9 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
     case FaultKind::Join:
     case FaultKind::Leave: {
       std::vector<NodeId> m = cluster_->members();
-      for (NodeId n : f.targets.nodes) {
+      const std::vector<NodeId> named =
+          f.targets.kind == TargetSpec::Kind::Names ? f.targets.nodes : resolve(f.targets);
+      for (NodeId n : named) {
         const auto it = std::find(m.begin(), m.end(), n);
         if (kind == FaultKind::Join && it == m.end()) {
           m.insert(std::upper_bound(m.begin(), m.end(), n), n);

@@ -36,12 +36,16 @@ Family raft_family() {
   f.keys = {"election_timeout", "heartbeat", "max_entries_per_append", "pre_vote", "check_quorum"};
   f.parse = parse;
   f.make_factory = [](const Scenario& s) {
+    raft::Config c = s.protocol.config_as<RaftSection>().raft;
+    // cluster.members are the first configuration; the other nodes are spares that a join adds.
+    c.initial_voters.assign(s.cluster.members.begin(), s.cluster.members.end());
     return std::make_unique<StoredNodeFactory<raft::RaftNode, raft::Storage, raft::Config>>(
-        s.node_count(), s.protocol.config_as<RaftSection>().raft);
+        s.node_count(), c);
   };
   f.analysis.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
   f.analysis.invariants = analysis::check_log_invariants;
   f.shardable = true;
+  f.membership = true;  // configuration entries, learners (protocols/raft/membership.cpp)
   return f;
 }
 

@@ -58,6 +58,19 @@ const Family& family_of(const Scenario& s) {
 // Membership changes only for the families that implement them.
 const Scenario& check_supported(const Scenario& s) {
   const Family& f = family_of(s);
+  if (f.membership && sharding::sharded(s)) {
+    // A group's members are fixed by the shard map (moving a replica is not built yet).
+    for (const FaultSpec& fault : s.faults)
+      if (fault.kind == FaultKind::Join || fault.kind == FaultKind::Leave)
+        throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                            fmt::format("a {} fault is not supported in a sharded cluster "
+                                        "(protocol.shards): each group's members are fixed",
+                                        fault_kind_name(fault.kind)));
+    if (!s.cluster.members.empty() && static_cast<int>(s.cluster.members.size()) != s.node_count())
+      throw ScenarioError(s.file, s.protocol.shards.loc.line, s.protocol.shards.loc.column,
+                          "cluster.members is not supported in a sharded cluster (protocol.shards)");
+    return s;
+  }
   if (f.membership) return s;
   std::vector<std::string> can;
   for (const Family& g : families())

@@ -41,11 +41,9 @@ std::vector<std::string> find_lost_writes(const RunResult& r) {
     const std::set<std::string>*& best = final_logs[at.first];
     if (!best || v.second.size() > best->size()) best = &v.second;
   }
-  auto in_final_log = [&](const std::string& id) {
-    for (const auto& [g, log] : final_logs)
-      if (log->count(id)) return true;
-    return false;
-  };
+  std::set<std::string> final_ids;  // the union: an id is one command, in one group's log
+  for (const auto& [g, log] : final_logs) final_ids.insert(log->begin(), log->end());
+  auto in_final_log = [&](const std::string& id) { return final_ids.count(id) > 0; };
   std::vector<std::string> lost;
   std::map<int64_t, uint64_t> nth;  // process → ops invoked so far
   std::map<int64_t, uint64_t> current;

@@ -160,7 +160,12 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
     }
     case FaultKind::Join:
     case FaultKind::Leave: {
-      // A node name or a list of names: membership changes name their nodes.
+      // A node name or a list of names: membership changes name their nodes; a leave may also
+      // name the `leader` (whoever leads when it fires).
+      if (f->kind == FaultKind::Leave && v.node.IsScalar() && v.node.Scalar() == "leader") {
+        f->targets.kind = TargetSpec::Kind::Leader;
+        break;
+      }
       f->targets.kind = TargetSpec::Kind::Names;
       f->targets.nodes = rd.node_set(v, fault_kind_name(f->kind));
       break;

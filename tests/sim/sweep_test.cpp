@@ -93,6 +93,34 @@ TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
       // Liveness phase: everything healed at 14 s; the cluster must serve again.
       EXPECT_GT(ok_in_window(history, 15.0, 17.0).ok_invoked_and_completed, 100);
     }
+    if (scenario == "raft-membership-change") {
+      // Grown to 5, then the leader left: every server ends with the four others as voters, the
+      // one that left never leads again, and the four serve after the change.
+      const auto& faults = report["faults"];
+      ASSERT_EQ(faults.size(), 3u);
+      const std::string left = faults[2]["targets"][0];
+      const int left_index = std::stoi(left.substr(1)) - 1;
+      std::string last_config;
+      std::istringstream events(read_file(out / "events.jsonl"));
+      std::string line;
+      while (std::getline(events, line)) {
+        const auto e = nlohmann::json::parse(line);
+        if (e["type"] == "apply" && e["command"].get<std::string>().rfind("config", 0) == 0)
+          last_config = e["command"];
+        if (e["type"] == "role" && e["role"] == "leader" && e["node"] == left)
+          EXPECT_LT(e["time"].get<double>(), 6.0) << left << " led after it left";
+      }
+      std::string expected = "config";
+      for (int i = 0; i < 5; ++i)
+        if (i != left_index) expected += " " + std::to_string(i);
+      EXPECT_EQ(last_config, expected);
+      EXPECT_GT(ok_in_window(history, 6.5, 9.0).ok_invoked_and_completed, 100);
+    }
+    if (scenario == "shards-raft-failover") {
+      // Only the crashed node's groups hold elections; the others never stop serving.
+      EXPECT_GT(ok_in_window(history, 3.5, 6.0).ok_invoked_and_completed, 500);
+      EXPECT_EQ(report["shards"]["groups_without_leader_at_end"], 0);
+    }
     if (scenario == "raft-regions") {
       // The two regions left hold 4 of 6 nodes: they keep serving after the cut.
       EXPECT_GT(ok_in_window(history, 7.0, 9.0).ok_invoked_and_completed, 50);
@@ -105,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
                          ::testing::Values("raft-basic", "raft-leader-crash",
                                            "raft-minority-partition", "raft-majority-partition",
                                            "raft-lossy-network", "raft-full-restart",
-                                           "raft-random-faults", "raft-regions"),
+                                           "raft-random-faults", "raft-regions",
+                                           "raft-membership-change", "shards-raft-failover"),
                          ScenarioParamName());
 
 }  // namespace
