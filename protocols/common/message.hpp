@@ -21,6 +21,7 @@ enum class MsgKind : uint16_t {
   RaftRequestVoteReply,
   RaftAppendEntries,
   RaftAppendEntriesReply,
+  RaftTimeoutNow,  // leadership transfer (dissertation §3.10): stand for election now
   // Paxos and Multi-Paxos ("Paxos Made Simple"; Multi-Paxos after "Paxos Made Moderately Complex")
   PaxosPrepare,    // phase 1a
   PaxosPromise,    // phase 1b (or a refusal, carrying the higher promised ballot)

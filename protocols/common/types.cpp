@@ -49,6 +49,7 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::RaftRequestVoteReply: return "RequestVoteReply";
     case MsgKind::RaftAppendEntries: return "AppendEntries";
     case MsgKind::RaftAppendEntriesReply: return "AppendEntriesReply";
+    case MsgKind::RaftTimeoutNow: return "TimeoutNow";
     case MsgKind::PaxosPrepare: return "Prepare";
     case MsgKind::PaxosPromise: return "Promise";
     case MsgKind::PaxosAccept: return "Accept";

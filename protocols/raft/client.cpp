@@ -13,9 +13,12 @@ namespace synod::raft {
 
 void RaftNode::on_client_request(Address from, const ClientRequest& m, Outbox& out) {
   const Command& c = m.command;
-  if (role_ != Role::Leader) {
+  if (role_ != Role::Leader || transfer_to_ != kNoNode) {
+    // While handing leadership over we take nothing new (it could not commit before the handover
+    // anyway); the client goes to the node we hand it to.
     ClientResult not_leader{ReplyStatus::NotLeader, std::nullopt};
-    out.send(from, std::make_shared<ClientReply>(c.client, c.seq, not_leader, leader_hint_));
+    const NodeId hint = role_ == Role::Leader ? transfer_to_ : leader_hint_;
+    out.send(from, std::make_shared<ClientReply>(c.client, c.seq, not_leader, hint));
     return;
   }
   ClientResult cached;

@@ -45,6 +45,8 @@ void RaftNode::start_election(Outbox& out) {
   rv->candidate = id_;
   rv->last_log_index = log_.last_index();
   rv->last_log_term = log_.last_term();
+  rv->transfer = campaign_transfer_;
+  campaign_transfer_ = false;
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
     if (peer != id_ && is_voter(peer)) out.send(peer, rv);  // one immutable message for all
   }
@@ -61,7 +63,7 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
   // a partition. We neither adopt its term nor vote. Our refusal carries our (lower) term, which
   // the candidate discards as stale. If the leader is really gone, the lease runs out before our
   // own election timer does, and the candidate's retry is heard.
-  if (config_.check_quorum && m.term > term() && is_in_leader_lease()) {
+  if (config_.check_quorum && m.term > term() && is_in_leader_lease() && !m.transfer) {
     auto reply = std::make_shared<RequestVoteReply>();
     reply->term = term();
     reply->vote_granted = false;

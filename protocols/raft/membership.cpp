@@ -100,7 +100,22 @@ void RaftNode::maybe_change_config(Outbox& out) {
   NodeId remove = kNoNode;
   for (NodeId n = 0; n < cluster_size_ && remove == kNoNode; ++n)
     if (n != id_ && is_voter(n) && !wanted_[static_cast<size_t>(n)]) remove = n;
-  if (remove == kNoNode && is_voter(id_) && !wanted_[static_cast<size_t>(id_)]) remove = id_;
+  if (remove == kNoNode && is_voter(id_) && !wanted_[static_cast<size_t>(id_)]) {
+    // Our own removal: hand leadership to the most up-to-date server that stays (§3.10, as etcd
+    // and TiKV do), which then removes us — clients wait for one round trip, not an election.
+    NodeId best = kNoNode;
+    for (NodeId n = 0; n < cluster_size_; ++n) {
+      if (n == id_ || !is_voter(n) || !wanted_[static_cast<size_t>(n)]) continue;
+      if (best == kNoNode || progress_[static_cast<size_t>(n)].match_index >
+                                 progress_[static_cast<size_t>(best)].match_index)
+        best = n;
+    }
+    if (best != kNoNode) {
+      if (transfer_to_ == kNoNode) transfer_leadership(best, out);
+      return;
+    }
+    remove = id_;  // nobody to hand over to: leave by the configuration entry itself
+  }
   if (remove == kNoNode || voter_count_ <= 1) return;  // never an empty configuration
   next.erase(std::find(next.begin(), next.end(), remove));
   Entry e;

@@ -5,9 +5,11 @@
 namespace synod::raft {
 
 std::string RequestVote::describe() const {
-  return fmt::format("{} t={} cand=n{} last={}/{}", pre_vote ? "PreVote" : "RequestVote", term,
-                     candidate, last_log_index, last_log_term);
+  return fmt::format("{} t={} cand=n{} last={}/{}{}", pre_vote ? "PreVote" : "RequestVote", term,
+                     candidate, last_log_index, last_log_term, transfer ? " transfer" : "");
 }
+
+std::string TimeoutNow::describe() const { return fmt::format("TimeoutNow t={}", term); }
 
 std::string RequestVoteReply::describe() const {
   return fmt::format("{} t={} {}", pre_vote ? "PreVoteReply" : "RequestVoteReply", term,

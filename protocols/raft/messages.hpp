@@ -14,6 +14,8 @@
 //     stale rejection from a current one.
 //   - RequestVote::pre_vote / RequestVoteReply::pre_vote: the pre-vote round of dissertation §9.6
 //     travels in the same messages, flagged (see pre_vote.cpp for which term each one carries).
+//   - RequestVote::transfer: the election a leadership transfer asked for (TimeoutNow, §3.10);
+//     voters answer it even while their leader's lease runs (etcd's campaignTransfer).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,19 @@ class RequestVote final : public Message {
   // A pre-vote: `term` is the term the sender would stand in (its own + 1), and nothing the
   // receiver persists may change because of it.
   bool pre_vote = false;
+  bool transfer = false;  // asked for by the leader (TimeoutNow): the leader lease does not apply
+};
+
+// Leadership transfer (dissertation §3.10): the leader tells a follower whose log matches its own
+// to start an election at once.
+class TimeoutNow final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::RaftTimeoutNow; }
+  const char* type_name() const override { return "TimeoutNow"; }
+  size_t size_bytes() const override { return 16; }
+  std::string describe() const override;
+
+  int64_t term = 0;
 };
 
 class RequestVoteReply final : public Message {

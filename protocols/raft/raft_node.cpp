@@ -67,6 +67,9 @@ void RaftNode::on_message(Nanos now, Address from, const Message& m, Outbox& out
         on_append_entries_reply(from, static_cast<const AppendEntriesReply&>(m), out);
       }
       return;
+    case MsgKind::RaftTimeoutNow:
+      if (is_peer(from)) on_timeout_now(from, static_cast<const TimeoutNow&>(m), out);
+      return;
     default: return;  // not addressed to a Raft server (a ClientReply, another protocol's message)
   }
 }
@@ -82,6 +85,7 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
       if (role_ != Role::Leader) return;
     }
     heartbeat_deadline_ = now + config_.heartbeat_interval;
+    if (transfer_to_ != kNoNode && now >= transfer_until_) transfer_to_ = kNoNode;  // gave up
     for (NodeId peer = 0; peer < cluster_size_; ++peer) {
       if (replicates_to(peer)) heartbeat(peer, out);
     }
@@ -121,6 +125,7 @@ void RaftNode::step_down(int64_t term, NodeId leader, Outbox& out) {
     held_.clear();  // held AppendEntries belong to the old term's leader
   }
   leader_hint_ = leader;
+  transfer_to_ = kNoNode;
   if (role_ == Role::Follower) return;
   const bool was_leader = role_ == Role::Leader;
   set_role(Role::Follower, out);

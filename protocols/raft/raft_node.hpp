@@ -89,6 +89,7 @@ class RaftNode final : public ProtocolNode {
   int64_t commit_index() const { return commit_index_; }
   int64_t last_applied() const { return last_applied_; }
   NodeId leader_hint() const { return leader_hint_; }
+  NodeId transferring_to() const { return transfer_to_; }
   const KvStore& state_machine() const { return kv_; }
   const Storage& storage() const { return *storage_; }
   bool is_voter(NodeId n) const { return voter_[static_cast<size_t>(n)]; }
@@ -133,6 +134,11 @@ class RaftNode final : public ProtocolNode {
   bool replicates_to(NodeId peer) const;       // leader: a voter, or a learner catching up
   void maybe_change_config(Outbox& out);       // leader: the next step towards wanted_
   void step_down_if_removed(Outbox& out);      // leader: its removal committed
+
+  // transfer.cpp (dissertation §3.10)
+  void transfer_leadership(NodeId to, Outbox& out);
+  void send_timeout_now_if_ready(NodeId peer, Outbox& out);
+  void on_timeout_now(Address from, const TimeoutNow& m, Outbox& out);
 
   // election.cpp (§5.2, §5.4.1)
   void on_election_timeout(Outbox& out);
@@ -220,6 +226,12 @@ class RaftNode final : public ProtocolNode {
   int64_t config_index_ = 0;
   std::vector<bool> wanted_;
   bool have_wanted_ = false;
+  // Leader: the follower we hand leadership to (kNoNode: none), until when we wait for it, and
+  // whether its TimeoutNow left. Candidate: this election was asked for by a TimeoutNow.
+  NodeId transfer_to_ = kNoNode;
+  Nanos transfer_until_ = 0;
+  bool timeout_now_sent_ = false;
+  bool campaign_transfer_ = false;
 
   std::vector<Progress> progress_;      // leader: per node (our own entry unused)
   std::vector<int64_t> match_scratch_;  // leader: reused by the commit computation

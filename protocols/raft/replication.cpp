@@ -113,6 +113,7 @@ void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m
   }
   p.next_index = std::max(p.next_index, p.match_index + 1);
   replicate(from, out);
+  if (from == transfer_to_) send_timeout_now_if_ready(from, out);
 }
 
 void RaftNode::on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out) {

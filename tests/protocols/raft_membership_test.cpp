@@ -102,6 +102,11 @@ TEST(RaftMembership, RemovingTheLeaderHandsOverAndItNeverStandsAgain) {
   for (NodeId i = 0; i < 5; ++i)
     if (i != old) rest.push_back(i);
   want(c, rest);
+  // It hands leadership over (TimeoutNow, §3.10) instead of letting an election timeout pass:
+  // a new leader well within the minimum election timeout (150 ms).
+  const Nanos asked = c.now();
+  while (c.leader() == old && c.now() < asked + kNanosPerSecond) c.run_for(kNanosPerMilli);
+  EXPECT_LT(c.now() - asked, 60 * kNanosPerMilli) << "no handover: waited for an election timeout";
   c.run_for(2 * kNanosPerSecond);
   ASSERT_FALSE(c.failed()) << c.trace();
   const NodeId now_leader = c.leader();
@@ -163,6 +168,28 @@ TEST(RaftMembership, ConsecutiveConfigurationsDifferByOneServerAcrossLeaderChang
       prev = cfg;
     }
   }
+}
+
+TEST(RaftLeadershipTransfer, OnlyTheLeaderOfTheTermCanAskForIt) {
+  MiniCluster c(3, Config{});
+  const NodeId leader = c.run_until_leader();
+  ASSERT_NE(leader, kNoNode);
+  c.run_for(50 * kNanosPerMilli);  // the followers hear from it
+  const NodeId a = (leader + 1) % 3, b = (leader + 2) % 3;
+  const int64_t term = c.node(a).term();
+  TimeoutNow m;
+  m.term = term;
+  c.inject(b, a, m);  // a follower is no one to hand leadership out
+  EXPECT_EQ(c.node(a).term(), term);
+  m.term = term - 1;
+  c.inject(leader, a, m);  // a stale term
+  EXPECT_EQ(c.node(a).term(), term);
+  m.term = term;
+  c.inject(leader, a, m);  // the leader of the term: stand now, even inside its lease
+  EXPECT_EQ(c.node(a).term(), term + 1);
+  c.run_for(100 * kNanosPerMilli);
+  ASSERT_FALSE(c.failed()) << c.trace();
+  EXPECT_EQ(c.leader(), a);
 }
 
 }  // namespace

@@ -99,6 +99,9 @@ TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
       const auto& faults = report["faults"];
       ASSERT_EQ(faults.size(), 3u);
       const std::string left = faults[2]["targets"][0];
+      // The leader handed over (TimeoutNow) instead of leaving an election timeout to pass.
+      ASSERT_TRUE(faults[2]["recovery_s"].is_number());
+      EXPECT_LT(faults[2]["recovery_s"].get<double>(), 0.1);
       const int left_index = std::stoi(left.substr(1)) - 1;
       std::string last_config;
       std::istringstream events(read_file(out / "events.jsonl"));
