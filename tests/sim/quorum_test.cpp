@@ -137,14 +137,14 @@ TEST(Quorum, AJoinMovesATenthOfTheCopiesUnderConsistentAndRendezvousMostUnderMod
 }
 
 TEST(Quorum, MembershipChangesAreRefusedForAFixedMembershipProtocol) {
-  TempDir dir("quorum-raft-join");
-  const fs::path file = dir.path() / "raft.yaml";
+  TempDir dir("quorum-multipaxos-join");
+  const fs::path file = dir.path() / "multipaxos.yaml";
   std::ofstream(file) << replaced(scenario_text("quorum-rebalance"),
                                   "protocol:\n  name: quorum\n  n: 3\n  r: 2\n  w: 2\n  vnodes: 100\n  anti_entropy: 2s\n",
-                                  "protocol: {name: raft}\n");
+                                  "protocol: {name: multipaxos}\n");
   const CommandResult r = run_command(std::string(SYNOD_BINARY) + " run " + file.string() + " --quiet");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("a join fault needs a protocol that changes its membership (quorum); raft's is fixed"),
+  EXPECT_NE(r.output.find("a join fault needs a protocol that changes its membership (raft, quorum); multipaxos's is fixed"),
             std::string::npos) << r.output;
 }
 
