@@ -79,6 +79,7 @@ void RaftNode::accept_append(Address from, const AppendEntries& m, Outbox& out) 
   reply->term = term();
   reply->success = true;
   reply->match_index = match;
+  reply->read_round = m.read_round;
   out.send(from, std::move(reply));
 }
 
@@ -87,6 +88,7 @@ void RaftNode::reject_append(Address to, const AppendEntries& m, Outbox& out) {
   reply->term = term();
   reply->success = false;
   reply->reject_index = m.prev_log_index;
+  reply->read_round = m.read_round;
   // End of §5.3: tell the leader enough to skip a whole conflicting term (or our whole missing
   // tail) in one round trip. A deposed leader only needs our term.
   if (m.term < term()) {

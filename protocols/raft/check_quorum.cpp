@@ -16,8 +16,8 @@
 // majority refuses to help a disruptive candidate depose a leader that is still working. Pre-vote
 // uses the same lease for its leader stickiness (pre_vote.cpp), with or without check-quorum.
 //
-// Neither is needed for safety (nothing here serves reads from a lease): they only keep leaders
-// stable and let a stranded leader give up. Election Safety still rests on the real votes.
+// Neither is needed for Election Safety, which rests on the real votes: they keep leaders stable
+// and let a stranded leader give up. Lease reads (reads.cpp) do rest on the vote lease.
 #include "protocols/raft/raft_node.hpp"
 
 namespace synod::raft {
@@ -28,6 +28,10 @@ namespace synod::raft {
 // least election_timeout_min.
 bool RaftNode::is_in_leader_lease() const {
   if (role_ == Role::Leader) return true;
+  // Lease reads: a restarted server may have answered a leader's heartbeat just before it went
+  // down, so it behaves as if it just had (reads.cpp).
+  if (config_.reads == ReadMode::Lease && now_ - started_at_ < config_.election_timeout_min)
+    return true;
   return leader_hint_ != kNoNode && now_ - leader_contact_at_ < config_.election_timeout_min;
 }
 

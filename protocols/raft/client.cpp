@@ -1,5 +1,6 @@
 // Client interaction (Raft paper §8; dissertation §6.3): requests reach the leader, which puts
-// every command, reads included, through the log, and answers once it is applied. Followers
+// every command through the log, and answers once it is applied; reads too, unless the scenario
+// asks for ReadIndex or lease reads (reads.cpp). Followers
 // redirect. A (client, seq) already applied is answered from the KvStore's session table.
 //
 // Pending requests are volatile leader state, keyed by (client, seq): a retry of a command that
@@ -19,6 +20,11 @@ void RaftNode::on_client_request(Address from, const ClientRequest& m, Outbox& o
     ClientResult not_leader{ReplyStatus::NotLeader, std::nullopt};
     const NodeId hint = role_ == Role::Leader ? transfer_to_ : leader_hint_;
     out.send(from, std::make_shared<ClientReply>(c.client, c.seq, not_leader, hint));
+    return;
+  }
+  // Dissertation §6.4: a read need not go through the log (reads.cpp).
+  if (c.type == OpType::Read && config_.reads != ReadMode::Log) {
+    on_read_request(from, c, out);
     return;
   }
   ClientResult cached;

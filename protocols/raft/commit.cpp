@@ -47,6 +47,10 @@ void RaftNode::advance_commit_to(int64_t index, Outbox& out) {
   e.index = index;
   out.event(std::move(e));
   apply_committed(out);
+  if (role_ == Role::Leader && config_.reads != ReadMode::Log) {
+    serve_ready_reads(out);
+    take_waiting_reads(out);  // the reads that waited for our first own-term commit
+  }
   step_down_if_removed(out);
 }
 

@@ -120,6 +120,7 @@ void RaftNode::become_leader(Outbox& out) {
   initial.next_index = log_.last_index() + 1;
   initial.heard_at = now_;  // check-quorum: every follower gets a whole window to answer
   progress_.assign(static_cast<size_t>(cluster_size_), initial);
+  reset_reads();  // rounds count afresh in each term; no lease until a majority answers one
   // §8: a no-op of our term, so entries of earlier terms get committed as soon as it is
   // (Figure 8), and so reads through the log see every write committed before our election.
   Entry noop;

@@ -14,6 +14,9 @@
 //     stale rejection from a current one.
 //   - RequestVote::pre_vote / RequestVoteReply::pre_vote: the pre-vote round of dissertation §9.6
 //     travels in the same messages, flagged (see pre_vote.cpp for which term each one carries).
+//   - AppendEntries::read_round / AppendEntriesReply::read_round: the leader's latest heartbeat
+//     round for reads without the log (ReadIndex, lease), echoed so the leader knows a majority
+//     took it as leader after the round left (reads.cpp). Always 0, and not sent, with log reads.
 //   - RequestVote::transfer: the election a leadership transfer asked for (TimeoutNow, §3.10);
 //     voters answer it even while their leader's lease runs (etcd's campaignTransfer).
 #pragma once
@@ -90,13 +93,14 @@ class AppendEntries final : public Message {
   // arrives ahead of them the follower may hold it until they do, instead of rejecting it. A
   // probe (pipelined = false) is always answered at once.
   bool pipelined = false;
+  uint64_t read_round = 0;
 };
 
 class AppendEntriesReply final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::RaftAppendEntriesReply; }
   const char* type_name() const override { return "AppendEntriesReply"; }
-  size_t size_bytes() const override { return 48; }
+  size_t size_bytes() const override { return read_round != 0 ? 56 : 48; }
   std::string describe() const override;
 
   int64_t term = 0;  // the follower's current term
@@ -105,6 +109,7 @@ class AppendEntriesReply final : public Message {
   int64_t reject_index = 0;    // failure: the prev_log_index that did not match
   int64_t conflict_term = 0;   // failure: term at reject_index in our log, 0 if the log is shorter
   int64_t conflict_index = 0;  // failure: first index of conflict_term, or our last index + 1
+  uint64_t read_round = 0;     // the AppendEntries' read_round, echoed
 };
 
 }  // namespace synod::raft

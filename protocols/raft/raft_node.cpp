@@ -41,6 +41,7 @@ void RaftNode::start(Nanos now, Outbox& out) {
   // Every incarnation begins as a follower (§5.2) that knows of no leader and, its commit index
   // being volatile, has applied nothing yet (Figure 2).
   leader_hint_ = kNoNode;
+  started_at_ = now;
   set_role(Role::Follower, out);
   reset_election_timer();
 }
@@ -86,9 +87,8 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
     }
     heartbeat_deadline_ = now + config_.heartbeat_interval;
     if (transfer_to_ != kNoNode && now >= transfer_until_) transfer_to_ = kNoNode;  // gave up
-    for (NodeId peer = 0; peer < cluster_size_; ++peer) {
-      if (replicates_to(peer)) heartbeat(peer, out);
-    }
+    if (config_.reads == ReadMode::Lease) new_read_round();  // renews the lease (reads.cpp)
+    broadcast_heartbeats(out);
     maybe_change_config(out);
     return;
   }
@@ -133,6 +133,7 @@ void RaftNode::step_down(int64_t term, NodeId leader, Outbox& out) {
   // Our pending clients cannot learn their fate from us any more. Telling them NotLeader is safe:
   // they retry with the same seq, and the KvStore's dedup makes the retry idempotent (§6.3).
   fail_pending(out);
+  fail_reads(out);
   progress_.clear();
   heartbeat_deadline_ = kNever;
   reset_election_timer();  // a leader kept no election deadline

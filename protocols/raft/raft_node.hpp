@@ -13,12 +13,12 @@
 // pipelined replication with a bounded window per follower, and followers that hold a batch
 // which overtook its predecessor in the network instead of rejecting it; pre-vote (dissertation
 // §9.6) and check-quorum (as etcd/raft has them); single-server membership changes with
-// learners (dissertation chapter 4, membership.cpp). Not yet: ReadIndex/lease reads, snapshots,
-// joint consensus.
+// learners (dissertation chapter 4, membership.cpp); reads by ReadIndex or by leader lease
+// (dissertation §6.4, reads.cpp). Not yet: snapshots, joint consensus.
 //
 // Addresses 0..cluster_size-1 are the cluster's nodes; any other address is a client. The code is
 // split by concern: raft_node.cpp (dispatch, term handling, timers), election.cpp, pre_vote.cpp,
-// check_quorum.cpp, membership.cpp, replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp
+// check_quorum.cpp, membership.cpp, reads.cpp, replication.cpp (leader side), append_entries.cpp (follower side), commit.cpp
 // (commitment and apply), client.cpp, invariants.cpp.
 #pragma once
 
@@ -40,6 +40,15 @@
 
 namespace synod::raft {
 
+// How the leader serves a read (dissertation §6.4). Log: the read is a log entry like a write,
+// answered once applied. ReadIndex: the leader notes its commit index, confirms it still leads
+// by a round of heartbeats a majority answers, and answers from its state machine (no log entry,
+// no disk write). Lease: a majority's answer to a heartbeat round sent at time s gives the leader
+// a lease until s + election_timeout_min / (1 + max_clock_drift), inside which it answers reads at
+// once; outside it, a read takes the ReadIndex path. Safe only while clocks keep the bound.
+enum class ReadMode { Log, ReadIndex, Lease };
+const char* read_mode_name(ReadMode m);  // "log" | "read-index" | "lease"
+
 struct Config {
   // Each election timeout is drawn afresh, uniformly in [min, max] (§5.2).
   Nanos election_timeout_min = 150 * kNanosPerMilli;
@@ -60,6 +69,10 @@ struct Config {
   // The voters before any configuration entry (sorted node ids); empty: every node 0..n-1. The
   // others start as spares that a membership change may add (membership.cpp).
   std::vector<NodeId> initial_voters;
+  ReadMode reads = ReadMode::Log;
+  // Lease reads: the bound on how much faster than the leader's any voter's clock may run, as a
+  // fraction (0.05: 5%). The lease is shortened by it (election_timeout_min / (1 + drift)).
+  double max_clock_drift = 0.05;
 };
 
 // A pre-candidate (pre-vote round running) is a follower in every respect that matters to others:
@@ -92,6 +105,9 @@ class RaftNode final : public ProtocolNode {
   NodeId transferring_to() const { return transfer_to_; }
   const KvStore& state_machine() const { return kv_; }
   const Storage& storage() const { return *storage_; }
+  // Reads answered without the log (ReadIndex or lease), and of those how many inside a lease.
+  uint64_t reads_served() const { return reads_served_; }
+  uint64_t lease_reads_served() const { return lease_reads_served_; }
   bool is_voter(NodeId n) const { return voter_[static_cast<size_t>(n)]; }
   std::vector<NodeId> voters() const;
   int64_t config_index() const { return config_index_; }
@@ -113,6 +129,7 @@ class RaftNode final : public ProtocolNode {
     // Check-quorum: when this follower last answered an AppendEntries of our term (or when we
     // were elected, which gives every follower a full window to answer).
     Nanos heard_at = 0;
+    uint64_t acked_round = 0;  // reads: the latest heartbeat round it answered (reads.cpp)
   };
   // Unacknowledged AppendEntries per follower while pipelining. Enough to keep a link busy; when
   // it is full, new entries wait for the next reply and then travel together in one batch.
@@ -140,6 +157,25 @@ class RaftNode final : public ProtocolNode {
   void send_timeout_now_if_ready(NodeId peer, Outbox& out);
   void on_timeout_now(Address from, const TimeoutNow& m, Outbox& out);
 
+  // reads.cpp (dissertation §6.4, §6.4.1)
+  struct PendingRead {
+    uint64_t round = 0;      // the heartbeat round that must confirm our leadership
+    int64_t read_index = 0;  // our commit index when that round left
+    Address from = 0;
+    Command command;
+  };
+  void on_read_request(Address from, const Command& c, Outbox& out);
+  void take_waiting_reads(Outbox& out);  // after our first own-term commit
+  void new_read_round();
+  void send_read_round_if_idle(Outbox& out);
+  void broadcast_heartbeats(Outbox& out);  // to every follower, carrying the latest round
+  void on_read_round_ack(NodeId peer, uint64_t round, Outbox& out);
+  void serve_ready_reads(Outbox& out);
+  void answer_read(Address to, const Command& c, Outbox& out);
+  bool committed_in_own_term() const;
+  void reset_reads();
+  void fail_reads(Outbox& out);
+
   // election.cpp (§5.2, §5.4.1)
   void on_election_timeout(Outbox& out);
   void start_election(Outbox& out);
@@ -165,6 +201,7 @@ class RaftNode final : public ProtocolNode {
   void start_probing(Progress& p, int64_t next_index);
   void on_append_entries_reply(Address from, const AppendEntriesReply& m, Outbox& out);
   void on_rejected_append(NodeId peer, const AppendEntriesReply& m, Outbox& out);
+  void on_accepted_append(NodeId peer, const AppendEntriesReply& m, Outbox& out);
 
   // append_entries.cpp (§5.3, the follower's side)
   void on_append_entries(Address from, const AppendEntries& m, Outbox& out);
@@ -232,6 +269,21 @@ class RaftNode final : public ProtocolNode {
   Nanos transfer_until_ = 0;
   bool timeout_now_sent_ = false;
   bool campaign_transfer_ = false;
+
+  // Reads without the log (reads.cpp), leader state reset with each term. Every AppendEntries we
+  // send carries read_round_; a round is confirmed once a majority of voters echoed it or a later
+  // one. Reads wait for the next round (waiting_reads_) and then for its confirmation (reads_).
+  uint64_t read_round_ = 0;
+  uint64_t broadcast_round_ = 0;  // the latest round a heartbeat broadcast carried
+  uint64_t confirmed_round_ = 0;
+  std::vector<uint64_t> acked_scratch_;
+  std::deque<std::pair<uint64_t, Nanos>> round_sent_at_;  // lease: unconfirmed rounds, sent when
+  Nanos lease_until_ = 0;                                  // lease: reads answered at once before
+  std::deque<PendingRead> waiting_reads_;
+  std::deque<PendingRead> reads_;
+  uint64_t reads_served_ = 0;
+  uint64_t lease_reads_served_ = 0;
+  Nanos started_at_ = 0;  // this incarnation's start (lease reads: no vote for a lease's length)
 
   std::vector<Progress> progress_;      // leader: per node (our own entry unused)
   std::vector<int64_t> match_scratch_;  // leader: reused by the commit computation

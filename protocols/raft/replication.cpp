@@ -34,6 +34,7 @@ int64_t RaftNode::send_append(NodeId peer, int64_t first, int64_t max_entries, O
   m->prev_log_term = log_.term_at(prev);
   m->leader_commit = commit_index_;
   m->pipelined = pipelined;
+  m->read_round = read_round_;  // 0 with log reads
   const int64_t last = std::min(log_.last_index(), prev + max_entries);
   if (last > prev) m->entries = log_.copy(first, last);
   out.send(peer, std::move(m));
@@ -91,8 +92,14 @@ void RaftNode::on_append_entries_reply(Address from, const AppendEntriesReply& m
   progress_[static_cast<size_t>(from)].heard_at = now_;
   if (!m.success) {
     on_rejected_append(from, m, out);
-    return;
+  } else {
+    on_accepted_append(from, m, out);
   }
+  // Reads (reads.cpp): last, as confirming a round may start the next one, which sends to everyone.
+  if (m.read_round != 0 && role_ == Role::Leader) on_read_round_ack(from, m.read_round, out);
+}
+
+void RaftNode::on_accepted_append(NodeId from, const AppendEntriesReply& m, Outbox& out) {
   Progress& p = progress_[static_cast<size_t>(from)];
   if (m.match_index > log_.last_index()) {
     note_violation(fmt::format("n{} claims match={} beyond our last index {}", from, m.match_index,

@@ -17,6 +17,7 @@ void RaftNode::transfer_leadership(NodeId to, Outbox& out) {
   if (role_ != Role::Leader || to == id_ || !is_peer(to) || !is_voter(to)) return;
   transfer_to_ = to;
   transfer_until_ = now_ + config_.election_timeout_max;
+  lease_until_ = 0;  // the target stands inside every follower's lease (reads.cpp)
   timeout_now_sent_ = false;
   replicate(to, out);
   send_timeout_now_if_ready(to, out);

@@ -2,10 +2,14 @@
 // consensus-log invariants (Raft Figure 3) on every run, and linearizability promised.
 #include "sim/families/raft.hpp"
 
+#include <fmt/format.h>
+
 #include "analysis/events.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/leader_timing.hpp"
 #include "sim/families/node_factory.hpp"
+#include "sim/report/metrics.hpp"
+#include "sim/report/report.hpp"
 
 namespace synod::sim {
 
@@ -24,7 +28,60 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
   if (f.has("max_entries_per_append")) {
     c->raft.max_entries_per_append = rd.count(f.get("max_entries_per_append"), kMaxEntriesPerAppend);
   }
+  if (f.has("reads")) {
+    const std::string m = rd.word(f.get("reads"), "reads", {"log", "read-index", "lease"});
+    c->raft.reads = m == "log"          ? raft::ReadMode::Log
+                    : m == "read-index" ? raft::ReadMode::ReadIndex
+                                        : raft::ReadMode::Lease;
+    // Dissertation §6.4.1: the lease holds because followers refuse votes inside it, which is
+    // check-quorum's vote lease here (etcd/raft refuses ReadOnlyLeaseBased without CheckQuorum).
+    if (c->raft.reads == raft::ReadMode::Lease && !c->raft.check_quorum)
+      rd.fail(f.get("reads"), "reads: lease needs check_quorum: true (followers refuse votes "
+                              "inside the leader's lease only with check-quorum)");
+  }
+  if (f.has("max_clock_drift")) {
+    const double d = rd.number(f.get("max_clock_drift"), "a fraction like 0.05");
+    if (!(d >= 0 && d < 1))
+      rd.fail(f.get("max_clock_drift"), fmt::format("max_clock_drift must be in [0, 1), got {}", d));
+    c->raft.max_clock_drift = d;
+  }
   return c;
+}
+
+// How reads were served and what they cost beside writes: the point of ReadIndex and lease reads
+// (dissertation §6.4) is read latency without a log entry.
+void section(const RunResult& r, RunAnalysis* a) {
+  const raft::Config& c = r.scenario.protocol.config_as<RaftSection>().raft;
+  const std::vector<double> reads = ok_latencies_ms(r, true);
+  const std::vector<double> writes = ok_latencies_ms(r, false);
+  ReportSection s;
+  s.key = "reads";
+  s.label = "reads";
+  s.json["mode"] = raft::read_mode_name(c.reads);
+  const double lease_ms =
+      to_millis(c.election_timeout_min) / (1.0 + c.max_clock_drift);
+  if (c.reads == raft::ReadMode::Lease) {
+    s.json["max_clock_drift"] = c.max_clock_drift;
+    s.json["lease_ms"] = round6(lease_ms);
+  }
+  s.json["reads_ok"] = reads.size();
+  s.json["read_latency_ms"] = {{"p50", round6(percentile(reads, 50))},
+                               {"p99", round6(percentile(reads, 99))}};
+  s.json["writes_ok"] = writes.size();
+  s.json["write_latency_ms"] = {{"p50", round6(percentile(writes, 50))},
+                                {"p99", round6(percentile(writes, 99))}};
+  s.json["compare"] = {{"read p50 ms", round6(percentile(reads, 50))},
+                       {"read p99 ms", round6(percentile(reads, 99))},
+                       {"write p50 ms", round6(percentile(writes, 50))}};
+  const std::string how =
+      c.reads == raft::ReadMode::Log         ? "through the log"
+      : c.reads == raft::ReadMode::ReadIndex ? "by ReadIndex"
+                                             : fmt::format("by lease ({:.1f} ms, clock drift bound {:g}%)",
+                                                           lease_ms, c.max_clock_drift * 100);
+  s.line = fmt::format("{}: p50 {:.2f} ms, p99 {:.2f} ms over {} reads; writes p50 {:.2f} ms", how,
+                       percentile(reads, 50), percentile(reads, 99), reads.size(),
+                       percentile(writes, 50));
+  a->sections.push_back(std::move(s));
 }
 
 }  // namespace
@@ -33,7 +90,8 @@ Family raft_family() {
   Family f;
   f.name = "raft";
   f.summary = "Raft: leader election, log replication, pre-vote and check-quorum";
-  f.keys = {"election_timeout", "heartbeat", "max_entries_per_append", "pre_vote", "check_quorum"};
+  f.keys = {"election_timeout", "heartbeat", "max_entries_per_append", "pre_vote", "check_quorum",
+            "reads", "max_clock_drift"};
   f.parse = parse;
   f.make_factory = [](const Scenario& s) {
     raft::Config c = s.protocol.config_as<RaftSection>().raft;
@@ -44,6 +102,7 @@ Family raft_family() {
   };
   f.analysis.traits = {/*replicated_log=*/true, /*promises_linearizability=*/true};
   f.analysis.invariants = analysis::check_log_invariants;
+  f.analysis.sections = section;
   f.shardable = true;
   f.membership = true;  // configuration entries, learners (protocols/raft/membership.cpp)
   return f;

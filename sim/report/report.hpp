@@ -85,6 +85,9 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks,
 // A safety problem: an invariant violation, a lost acknowledged write, or a non-linearizable
 // history from a protocol that promises linearizability. `synod run` exits 1 on it.
 bool run_is_unsafe(const RunAnalysis& a);
+// Latencies (ms, sorted) of the operations that completed ok: the reads, or the updates (writes
+// and compare-and-sets).
+std::vector<double> ok_latencies_ms(const RunResult& r, bool reads);
 nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
 std::string history_jsonl(const RunResult& r);
 std::string events_jsonl(const RunResult& r);

@@ -118,6 +118,24 @@ class Recovery {
 
 }  // namespace
 
+std::vector<double> ok_latencies_ms(const RunResult& r, bool reads) {
+  std::vector<double> out;
+  std::map<int64_t, Nanos> open;  // process → invoke time
+  for (const HistoryOp& h : r.history) {
+    if (h.type == HistoryOp::Type::Invoke) {
+      open[h.process] = h.time;
+      continue;
+    }
+    auto it = open.find(h.process);
+    if (it == open.end()) continue;
+    if (h.type == HistoryOp::Type::Ok && (h.f == OpType::Read) == reads)
+      out.push_back(to_millis(h.time - it->second));
+    open.erase(it);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 ojson build_report(const RunResult& r, const RunAnalysis& a) {
   const Scenario& s = r.scenario;
   OpStats ops = op_stats(r);

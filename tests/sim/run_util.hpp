@@ -86,7 +86,7 @@ struct ScenarioParamName {
   std::string operator()(const Info& info) const {
     std::string n = info.param;
     for (char& ch : n)
-      if (ch == '-') ch = '_';
+      if (ch == '-' || ch == '@' || ch == '=') ch = '_';
     return n;
   }
 };

@@ -233,6 +233,13 @@ const BadText kBadTexts[] = {
      "unknown report format 'pdf' (expected one of: text, json, html)"},
     {"UnknownReportKey", "report:\n  dir: x\n", 5, "unknown key 'dir' in report"},
     {"NonScalarKey", "? [a, b]\n: 1\n", 4, "expected a plain word as a key"},
+    {"UnknownRaftReadMode", "protocol: {name: raft, reads: local}\n", 4,
+     "unknown reads 'local' (expected one of: log, read-index, lease)"},
+    {"LeaseReadsWithoutCheckQuorum",
+     "protocol:\n  name: raft\n  check_quorum: false\n  reads: lease\n", 7,
+     "reads: lease needs check_quorum: true"},
+    {"ClockDriftOutOfRange", "protocol: {name: raft, reads: lease, max_clock_drift: 1.5}\n", 4,
+     "max_clock_drift must be in [0, 1), got 1.5"},
 };
 
 class BadScenarioText : public testing::TestWithParam<BadText> {};

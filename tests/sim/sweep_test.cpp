@@ -1,9 +1,11 @@
 // Scenario sweeps: every Raft scenario under 20 seeds, each run as a user would run it. Safety
 // (no invariant violation, no lost acknowledged write, a linearizable history) must hold on every
 // seed; each scenario's own expectation about progress is checked too. A failure prints the
-// command that replays it.
+// command that replays it. A parameter "scenario@reads=MODE" runs the scenario with Raft reads
+// served that way (ReadIndex or lease, protocols/raft/reads.cpp) instead of through the log.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "run_util.hpp"
@@ -55,11 +57,20 @@ WindowCounts ok_in_window(const std::vector<HistoryEvent>& h, double from, doubl
 class Sweep : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
-  const std::string scenario = GetParam();
+  const std::string param = GetParam();
+  const std::string scenario = param.substr(0, param.find('@'));
   TempDir dir("sweep-" + scenario);
+  std::string file = std::string(SYNOD_SOURCE_DIR) + "/scenarios/" + scenario + ".yaml";
+  if (param.find("@reads=") != std::string::npos) {
+    const std::string mode = param.substr(param.find('=') + 1);
+    file = (dir.path() / (scenario + "-" + mode + ".yaml")).string();
+    std::ofstream(file) << replaced(scenario_text(scenario), "  name: raft\n",
+                                    "  name: raft\n  reads: " + mode + "\n");
+  }
   for (int seed = 1; seed <= kSeeds; ++seed) {
     std::filesystem::path out = dir.path() / std::to_string(seed);
-    std::string command = synod_run(scenario, seed, out);
+    std::string command = std::string(SYNOD_BINARY) + " run " + file + " --quiet --seed " +
+                          std::to_string(seed) + " --out " + out.string();
     SCOPED_TRACE("replay: " + command);
     CommandResult r = run_command(command);
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -138,6 +149,16 @@ INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
                                            "raft-lossy-network", "raft-full-restart",
                                            "raft-random-faults", "raft-regions",
                                            "raft-membership-change", "shards-raft-failover"),
+                         ScenarioParamName());
+
+// Reads without the log under crashes, restarts, partitions, loss and a leader leaving, with
+// clocks that keep time: as safe as reads through the log.
+INSTANTIATE_TEST_SUITE_P(RaftReads, Sweep,
+                         ::testing::Values("raft-random-faults@reads=read-index",
+                                           "raft-random-faults@reads=lease",
+                                           "raft-full-restart@reads=lease",
+                                           "raft-leader-crash@reads=lease",
+                                           "raft-membership-change@reads=lease"),
                          ScenarioParamName());
 
 }  // namespace
