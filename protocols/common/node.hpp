@@ -110,6 +110,10 @@ class ProtocolNode {
   // protocols that change membership (the others never see one: the loader refuses join and
   // leave for them). Called after start() and before any other input of an incarnation.
   virtual void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) {}
+  // Asked to hand leadership to node `to` (a transfer fault), for protocols that can (raft,
+  // dissertation §3.10); ignored by a node that does not lead. The loader refuses transfer
+  // faults for the others.
+  virtual void on_transfer_leadership(Nanos now, NodeId to, Outbox& out) {}
 
   // The node's own invariants (state checks, and delta checks against the state it had when
   // last called). Returns one line per violation, empty when all hold. Drivers call it after

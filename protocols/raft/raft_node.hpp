@@ -92,6 +92,8 @@ class RaftNode final : public ProtocolNode {
   // The wanted membership (join and leave): the leader moves the configuration towards it, one
   // server at a time, a joining server first catching up as a learner (membership.cpp).
   void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) override;
+  // A transfer fault: if we lead, hand leadership to `to` (transfer.cpp).
+  void on_transfer_leadership(Nanos now, NodeId to, Outbox& out) override;
   std::vector<std::string> check_invariants() override;
   // "n2 leader t=4 last=120 commit=118"; a pre-candidate shows as "pre-candidate".
   std::string describe() const override;

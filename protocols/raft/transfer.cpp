@@ -13,6 +13,12 @@
 
 namespace synod::raft {
 
+void RaftNode::on_transfer_leadership(Nanos now, NodeId to, Outbox& out) {
+  now_ = now;
+  if (transfer_to_ != kNoNode) return;  // one handover at a time
+  transfer_leadership(to, out);
+}
+
 void RaftNode::transfer_leadership(NodeId to, Outbox& out) {
   if (role_ != Role::Leader || to == id_ || !is_peer(to) || !is_voter(to)) return;
   transfer_to_ = to;

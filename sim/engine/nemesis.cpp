@@ -178,6 +178,28 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
                              : fmt::format("{} members", m.size()));
       break;
     }
+    case FaultKind::Transfer: {
+      const NodeId leader = cluster_->recorder().leader();
+      NodeId to = kNoNode;
+      if (f.targets.kind == TargetSpec::Kind::Random) {
+        for (NodeId i : shuffled_nodes())
+          if (i != leader && cluster_->is_up(i) && to == kNoNode) to = i;
+      } else {
+        to = f.targets.nodes.front();
+      }
+      if (leader == kNoNode || !cluster_->is_up(leader) || to == kNoNode || to == leader) {
+        record("transfer", to == kNoNode ? std::vector<NodeId>{} : std::vector<NodeId>{to},
+               leader == kNoNode || !cluster_->is_up(leader) ? "no leader: nothing to transfer"
+                                                             : "already the leader");
+        break;
+      }
+      d.nodes = {leader, to};
+      cluster_->transfer_leadership(leader, to);
+      record("transfer", d.nodes,
+             fmt::format("{} asked to hand leadership to {}", scenario_.cluster.node_names[leader],
+                         scenario_.cluster.node_names[to]));
+      break;
+    }
     case FaultKind::Random:
       break;  // handled by random_tick
   }
@@ -219,6 +241,7 @@ void Nemesis::undo(const Done& d) {
     case FaultKind::Random:
     case FaultKind::Join:   // membership changes have no window ('for' is refused at load)
     case FaultKind::Leave:
+    case FaultKind::Transfer:
       break;  // nothing to undo
   }
 }

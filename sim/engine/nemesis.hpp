@@ -36,6 +36,8 @@ class ClusterControl {
   // The membership (join and leave faults): every live node is told; restarted nodes too.
   virtual const std::vector<NodeId>& members() const = 0;
   virtual void set_members(std::vector<NodeId> members) = 0;
+  // Transfer faults: tell `leader` to hand leadership to `to` (dissertation §3.10).
+  virtual void transfer_leadership(NodeId leader, NodeId to) = 0;
 };
 
 // What the nemesis actually did (report.json "faults").

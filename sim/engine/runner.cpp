@@ -59,6 +59,11 @@ class Runner final : public ClusterControl, public ArrivalContext {
     }
   }
 
+  void transfer_leadership(NodeId leader, NodeId to) override {
+    slots_[leader].transfer_to = to;
+    wake(leader);
+  }
+
   // ArrivalContext
   void wake_client(int index) override { wake(s_.node_count() + index); }
 
@@ -81,6 +86,7 @@ class Runner final : public ClusterControl, public ArrivalContext {
     sg4::ConditionVariablePtr cv;
     bool is_node = false;
     bool membership_pending = false;  // tell the node the membership before its next input
+    NodeId transfer_to = kNoNode;     // a transfer fault: hand leadership to this node
     std::shared_ptr<Executors> executors;
   };
 
@@ -150,6 +156,12 @@ void Runner::endpoint_loop(Address a) {
     if (slot.membership_pending) {
       slot.membership_pending = false;
       ep->on_membership(local(now), members_, out);
+      flush(a, slot, out, now);
+    }
+    if (slot.transfer_to != kNoNode) {
+      const NodeId to = slot.transfer_to;
+      slot.transfer_to = kNoNode;
+      ep->on_transfer_leadership(local(now), to, out);
       flush(a, slot, out, now);
     }
     while (!slot.executors->done.empty()) {

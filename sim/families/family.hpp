@@ -41,6 +41,8 @@ struct Family {
   AnalysisHooks analysis;
   // Its nodes follow membership changes (cluster.members, join and leave faults).
   bool membership = false;
+  // Its leader can hand leadership to a named node (transfer faults).
+  bool transfer = false;
   // It can run as `shards: K` groups of `replication: R` replicas (shards.hpp): a replicated
   // log whose nodes address their cluster as 0..n-1 and answer clients with ClientReply.
   bool shardable = false;

@@ -105,6 +105,7 @@ Family raft_family() {
   f.analysis.sections = section;
   f.shardable = true;
   f.membership = true;  // configuration entries, learners (protocols/raft/membership.cpp)
+  f.transfer = true;    // TimeoutNow (protocols/raft/transfer.cpp)
   return f;
 }
 

@@ -55,9 +55,25 @@ const Family& family_of(const Scenario& s) {
   return *f;
 }
 
-// Membership changes only for the families that implement them.
+// Membership changes and leadership transfers only for the families that implement them.
 const Scenario& check_supported(const Scenario& s) {
   const Family& f = family_of(s);
+  for (const FaultSpec& fault : s.faults) {
+    if (fault.kind != FaultKind::Transfer) continue;
+    if (!f.transfer) {
+      std::vector<std::string> can;
+      for (const Family& g : families())
+        if (g.transfer) can.push_back(g.name);
+      throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                          fmt::format("a transfer fault needs a protocol whose leader can hand over "
+                                      "leadership ({}); {} cannot",
+                                      join(can), s.protocol.name));
+    }
+    if (sharding::sharded(s))
+      throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                          "a transfer fault is not supported in a sharded cluster "
+                          "(protocol.shards): each group has its own leader");
+  }
   if (f.membership && sharding::sharded(s)) {
     // A group's members are fixed by the shard map (moving a replica is not built yet).
     for (const FaultSpec& fault : s.faults)

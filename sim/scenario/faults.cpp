@@ -14,7 +14,7 @@ namespace {
 const std::vector<std::string> kFaultTimingKeys = {"at", "for", "every", "until"};
 const std::vector<std::string> kFaultActions = {"crash", "restart", "partition", "cut",
                                                 "heal",  "latency", "loss",      "random",
-                                                "skew",  "join",    "leave"};
+                                                "skew",  "join",    "leave",     "transfer"};
 const std::vector<std::string> kRandomMenu = {"crash", "partition", "latency", "loss", "skew"};
 const std::vector<std::string> kPartitionShapes = {"isolate-leader", "majority-minority", "bridge",
                                                    "halves"};
@@ -55,7 +55,7 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   const std::string action_key = entries[action].first;
   for (FaultKind k : {FaultKind::Crash, FaultKind::Restart, FaultKind::Partition, FaultKind::Cut,
                       FaultKind::Heal, FaultKind::Latency, FaultKind::Loss, FaultKind::Random,
-                      FaultKind::Skew, FaultKind::Join, FaultKind::Leave}) {
+                      FaultKind::Skew, FaultKind::Join, FaultKind::Leave, FaultKind::Transfer}) {
     if (action_key == fault_kind_name(k)) f.kind = k;
   }
 
@@ -76,7 +76,7 @@ FaultSpec fault(const Reader& rd, const Item& item) {
 
   if (const auto* fo = find("for")) {
     if (f.kind == FaultKind::Restart || f.kind == FaultKind::Heal || f.kind == FaultKind::Random ||
-        f.kind == FaultKind::Join || f.kind == FaultKind::Leave) {
+        f.kind == FaultKind::Join || f.kind == FaultKind::Leave || f.kind == FaultKind::Transfer) {
       rd.fail(fo->first.Mark(), fmt::format("'for' does not apply to a {} fault (only crash, "
                                          "partition, cut, latency, loss and skew are undone)",
                                          action_key));
@@ -170,6 +170,17 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
       f->targets.nodes = rd.node_set(v, fault_kind_name(f->kind));
       break;
     }
+    case FaultKind::Transfer:
+      // One node to hand leadership to, or `random`: a live node other than the leader, drawn
+      // when the fault fires.
+      if (v.node.IsScalar() && v.node.Scalar() == "random") {
+        f->targets.kind = TargetSpec::Kind::Random;
+        break;
+      }
+      if (!v.node.IsScalar()) rd.fail(v, "a transfer names one node (or random), the new leader");
+      f->targets.kind = TargetSpec::Kind::Names;
+      f->targets.nodes = {rd.node_index(v)};
+      break;
     case FaultKind::Random:
       for (const Item& k : rd.list_items(v, "random")) {
         const std::string s = rd.text(k, "a fault kind");

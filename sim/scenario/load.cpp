@@ -232,6 +232,8 @@ const char* fault_kind_name(FaultKind k) {
       return "skew";
     case FaultKind::Join:
       return "join";
+    case FaultKind::Transfer:
+      return "transfer";
     case FaultKind::Leave:
       return "leave";
   }

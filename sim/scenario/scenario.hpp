@@ -191,6 +191,7 @@ enum class FaultKind {
   Skew,       // step the targets' clocks ahead or behind: the time their protocol is handed
   Join,       // add the targets to the membership (protocols that change membership: quorum)
   Leave,      // remove the targets from the membership
+  Transfer,   // the leader hands leadership to the target (protocols that transfer: raft)
 };
 const char* fault_kind_name(FaultKind k);
 

@@ -192,5 +192,30 @@ TEST(RaftLeadershipTransfer, OnlyTheLeaderOfTheTermCanAskForIt) {
   EXPECT_EQ(c.leader(), a);
 }
 
+// The transfer fault's entry point: the leader hands over to the node named, within a round trip
+// or two; a follower asked the same does nothing, and a second request during a handover waits.
+TEST(RaftLeadershipTransfer, ALeaderAskedHandsOverToTheNodeNamed) {
+  MiniCluster c(5, Config{});
+  const NodeId leader = c.run_until_leader();
+  ASSERT_NE(leader, kNoNode);
+  write_some(c, leader, 10);
+  c.run_for(100 * kNanosPerMilli);
+  const NodeId to = (leader + 2) % 5, other = (leader + 3) % 5;
+  const int64_t term = c.node(leader).term();
+  c.input(to, [&](RaftNode& node, Outbox& out) { node.on_transfer_leadership(c.now(), other, out); });
+  c.run_for(20 * kNanosPerMilli);
+  EXPECT_EQ(c.leader(), leader) << "a follower handed out leadership";
+  c.input(leader, [&](RaftNode& node, Outbox& out) {
+    node.on_transfer_leadership(c.now(), to, out);
+    node.on_transfer_leadership(c.now(), other, out);  // one handover at a time: ignored
+  });
+  EXPECT_EQ(c.node(leader).transferring_to(), to);
+  c.run_for(20 * kNanosPerMilli);
+  ASSERT_FALSE(c.failed()) << c.trace();
+  EXPECT_EQ(c.leader(), to);
+  EXPECT_EQ(c.node(to).term(), term + 1);
+  EXPECT_EQ(c.elections_by(other), 0);
+}
+
 }  // namespace
 }  // namespace synod::raft::testing

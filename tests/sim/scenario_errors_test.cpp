@@ -36,7 +36,7 @@ const BadFile kBadFiles[] = {
     {"partition_unknown_node.yaml", 9, 10, "unknown node 'x' (nodes are a, b, c)"},
     {"unknown_fault.yaml", 6, 14,
      "unknown fault 'clog' (expected one of: crash, restart, partition, cut, heal, latency, loss, "
-     "random, skew, join, leave)"},
+     "random, skew, join, leave, transfer)"},
     {"random_unknown_kind.yaml", 6, 41, "unknown fault 'restart' for random"},
     {"two_actions.yaml", 8, 5, "this one has 'crash' and 'partition'"},
     {"fault_no_action.yaml", 7, 5, "fault has no action"},
@@ -238,6 +238,12 @@ const BadText kBadTexts[] = {
     {"LeaseReadsWithoutCheckQuorum",
      "protocol:\n  name: raft\n  check_quorum: false\n  reads: lease\n", 7,
      "reads: lease needs check_quorum: true"},
+    {"TransferNeedsALeaderThatHandsOver",
+     "protocol: {name: multipaxos}\nfaults:\n  - {at: 1s, transfer: n2}\n", 6,
+     "a transfer fault needs a protocol whose leader can hand over leadership (raft); multipaxos "
+     "cannot"},
+    {"TransferOfTwoNodes", "faults:\n  - {at: 1s, transfer: [n2, n3]}\n", 5,
+     "a transfer names one node (or random), the new leader"},
     {"ClockDriftOutOfRange", "protocol: {name: raft, reads: lease, max_clock_drift: 1.5}\n", 4,
      "max_clock_drift must be in [0, 1), got 1.5"},
 };
