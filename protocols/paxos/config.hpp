@@ -22,6 +22,11 @@ struct Config {
   Nanos heartbeat_interval = 50 * kNanosPerMilli;
   Nanos election_timeout_min = 150 * kNanosPerMilli;
   Nanos election_timeout_max = 300 * kNanosPerMilli;
+  // Multi-Paxos: before phase 1, ask without persisting anything whether a majority would promise
+  // (the Raft dissertation's pre-vote, §9.6, carried over): acceptors that heard from a leader
+  // within election_timeout_min say no. A node cut off in a minority then never starts phase 1,
+  // and so cannot come back from a partition with a ballot that deposes a working leader.
+  bool pre_vote = true;
   // Multi-Paxos: chosen slots sent (as Decides) in answer to one CatchUp.
   int catch_up_batch = 64;
 };

@@ -16,7 +16,8 @@ const char* slot_scope(bool all_from) { return all_from ? ">=" : "="; }
 }  // namespace
 
 std::string Prepare::describe() const {
-  return fmt::format("Prepare b={} s{}{}", ballot_name(ballot), slot_scope(all_from), slot);
+  return fmt::format("{} b={} s{}{}", probe ? "PrePrepare" : "Prepare", ballot_name(ballot),
+                     slot_scope(all_from), slot);
 }
 
 size_t Promise::size_bytes() const {
@@ -28,6 +29,7 @@ size_t Promise::size_bytes() const {
 }
 
 std::string Promise::describe() const {
+  if (probe) return fmt::format("PrePromise b={} {}", ballot_name(ballot), ok ? "yes" : "no");
   if (!ok) {
     return fmt::format("Promise b={} s{}{} refused promised={}", ballot_name(ballot),
                        slot_scope(all_from), slot, ballot_name(promised));

@@ -31,6 +31,8 @@ class Prepare final : public Message {
   Ballot ballot = kNoBallot;
   int64_t slot = 0;       // Basic Paxos: the slot; Multi-Paxos: the first slot covered
   bool all_from = false;  // Multi-Paxos: the prepare covers every slot >= `slot`
+  // Multi-Paxos pre-vote: only asks whether the acceptor would promise `ballot`; nothing changes.
+  bool probe = false;
 };
 
 // What an acceptor reports of one slot in a Promise.
@@ -52,6 +54,7 @@ class Promise final : public Message {
   Ballot ballot = kNoBallot;  // the ballot of the Prepare (or Heartbeat) answered
   int64_t slot = 0;           // echoed from the Prepare
   bool all_from = false;      // echoed from the Prepare
+  bool probe = false;         // answers a pre-vote probe: ok = it would promise
   bool ok = false;
   Ballot promised = kNoBallot;  // refusal: the higher ballot the acceptor has promised
   // ok: Basic Paxos, the slot's accepted proposal if any (at most one entry); Multi-Paxos, every

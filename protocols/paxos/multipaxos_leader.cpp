@@ -10,7 +10,68 @@
 
 namespace synod::paxos {
 
+// --- pre-vote --------------------------------------------------------------------------------
+
+void MultiPaxosNode::on_election_timeout(Outbox& out) {
+  if (!config_.pre_vote || cluster_size_ == 1) {
+    start_phase1(out);
+    return;
+  }
+  // A candidate whose phase 1 found no majority asks again before climbing another ballot.
+  if (role_ == Role::Candidate) set_role(Role::Follower, out);
+  start_probe(out);
+}
+
+// The leader is in its own lease; a follower is while the leader it knows spoke recently enough.
+bool MultiPaxosNode::in_leader_lease() const {
+  if (role_ == Role::Leader) return true;
+  return leader_hint_ != kNoNode && now_ - leader_contact_at_ < config_.election_timeout_min;
+}
+
+void MultiPaxosNode::start_probe(Outbox& out) {
+  // The ballot start_phase1 would use, not recorded anywhere.
+  const int64_t round = std::max({storage_->last_round, ballot_round(storage_->promised),
+                                  ballot_round(highest_seen_)}) +
+                        1;
+  probing_ = true;
+  probe_ballot_ = make_ballot(round, id_);
+  probe_yes_.assign(static_cast<size_t>(cluster_size_), false);
+  probe_yes_[static_cast<size_t>(id_)] = true;  // we would promise it
+  probe_yeses_ = 1;
+  leader_hint_ = kNoNode;  // we timed out on it
+  reset_election_timer();  // no majority by then: ask again
+  auto probe = std::make_shared<Prepare>();
+  probe->ballot = probe_ballot_;
+  probe->slot = learner_.first_unchosen();
+  probe->all_from = true;
+  probe->probe = true;
+  for (NodeId peer = 0; peer < cluster_size_; ++peer) {
+    if (peer != id_) out.send(peer, probe);
+  }
+}
+
+void MultiPaxosNode::on_probe(Address from, const Prepare& m, Outbox& out) {
+  auto reply = std::make_shared<Promise>();
+  reply->ballot = m.ballot;
+  reply->slot = m.slot;
+  reply->all_from = true;
+  reply->probe = true;
+  reply->ok = m.ballot > storage_->promised && !in_leader_lease();
+  out.send(from, std::move(reply));
+}
+
+void MultiPaxosNode::on_probe_reply(Address from, const Promise& m, Outbox& out) {
+  if (!probing_ || m.ballot != probe_ballot_ || !m.ok) return;
+  auto counted = probe_yes_[static_cast<size_t>(from)];
+  if (counted) return;  // duplicated by the network
+  counted = true;
+  if (++probe_yeses_ >= majority()) start_phase1(out);
+}
+
+// --- phase 1 ---------------------------------------------------------------------------------
+
 void MultiPaxosNode::start_phase1(Outbox& out) {
+  probing_ = false;
   // A ballot above every one we have seen or promised, never one we used before (the round is on
   // disk before the Prepare leaves: §3 footnote).
   const int64_t round = std::max({storage_->last_round, ballot_round(storage_->promised),
@@ -50,6 +111,10 @@ void MultiPaxosNode::start_phase1(Outbox& out) {
 
 void MultiPaxosNode::on_promise(Address from, const Promise& m, Outbox& out) {
   if (!m.all_from) return;
+  if (m.probe) {
+    on_probe_reply(from, m, out);
+    return;
+  }
   if (!m.ok) {  // a refusal (of our Prepare or of a stale heartbeat) names a higher ballot
     observe_ballot(m.promised, out);
     return;

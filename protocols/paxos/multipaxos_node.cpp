@@ -95,7 +95,7 @@ void MultiPaxosNode::on_timer(Nanos now, Outbox& out) {
     return;
   }
   // No leader heard from for a whole timeout (or our own phase 1 got no majority): try to lead.
-  if (now >= election_deadline_) start_phase1(out);
+  if (now >= election_deadline_) on_election_timeout(out);
 }
 
 Nanos MultiPaxosNode::next_timer() const {
@@ -127,6 +127,7 @@ void MultiPaxosNode::observe_ballot(Ballot b, Outbox& out) {
 void MultiPaxosNode::step_down(Outbox& out) {
   const bool was_leader = role_ == Role::Leader;
   leader_hint_ = kNoNode;
+  probing_ = false;
   set_role(Role::Follower, out);
   if (was_leader) {
     // Our pending clients cannot learn their fate from us any more. NotLeader is safe: they retry
@@ -148,6 +149,10 @@ void MultiPaxosNode::reset_election_timer() {
 
 void MultiPaxosNode::on_prepare(Address from, const Prepare& m, Outbox& out) {
   if (!m.all_from || m.slot < 1) return;      // a Basic Paxos prepare, or garbage
+  if (m.probe) {
+    on_probe(from, m, out);
+    return;
+  }
   auto reply = acceptor_.on_prepare(m, out);  // persisted inside, before the reply leaves
   const bool granted = reply->ok;
   out.send(from, std::move(reply));
@@ -169,6 +174,8 @@ void MultiPaxosNode::on_accept(Address from, const Accept& m, Outbox& out) {
   observe_ballot(m.ballot, out);
   if (role_ == Role::Follower) {  // an Accept is as good as a heartbeat from its leader
     leader_hint_ = ballot_node(m.ballot);
+    leader_contact_at_ = now_;
+    probing_ = false;
     reset_election_timer();
   }
 }
@@ -187,6 +194,8 @@ void MultiPaxosNode::on_heartbeat(Address from, const Heartbeat& m, Outbox& out)
   observe_ballot(m.ballot, out);
   if (role_ != Role::Follower) return;  // (only an equal ballot, i.e. our own, gets here)
   leader_hint_ = from;
+  leader_contact_at_ = now_;
+  probing_ = false;  // there is a leader: no need to stand
   reset_election_timer();
   // Catch-up: the leader has chosen slots we have not learned (lost Decides, or we were down).
   if (m.commit >= learner_.first_unchosen()) {

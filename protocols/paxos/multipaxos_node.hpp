@@ -9,6 +9,12 @@
 // each slot, and a no-op in every slot below the highest one that nobody reported (gap filling),
 // so the log has no holes and applies in order (§3: "it ... proposes ... a special no-op").
 //
+// Pre-vote (Config::pre_vote, multipaxos_leader.cpp): a node whose timer fires first asks every
+// acceptor, without persisting anything, whether it would promise the ballot it would use; those
+// that heard from a leader within election_timeout_min say no. Only with a majority's yes does it
+// run phase 1. A node cut off in a minority therefore never climbs ballots, and after the heal it
+// does not depose the working leader.
+//
 // Roles: follower, candidate (phase 1 in progress), leader. Failure detection is by heartbeats:
 // the leader sends one every heartbeat_interval (with its commit point); a follower that hears
 // neither a heartbeat nor an Accept from a leader for a randomized election timeout starts phase 1
@@ -100,6 +106,11 @@ class MultiPaxosNode final : public ProtocolNode {
   void fail_pending(Outbox& out);
 
   // multipaxos_leader.cpp: phase 1 (election and recovery), phase 2, heartbeats.
+  void on_election_timeout(Outbox& out);
+  void start_probe(Outbox& out);
+  void on_probe(Address from, const Prepare& m, Outbox& out);
+  void on_probe_reply(Address from, const Promise& m, Outbox& out);
+  bool in_leader_lease() const;
   void start_phase1(Outbox& out);
   void on_promise(Address from, const Promise& m, Outbox& out);
   void become_leader(Outbox& out);
@@ -123,6 +134,11 @@ class MultiPaxosNode final : public ProtocolNode {
   Ballot ballot_ = kNoBallot;          // our ballot as candidate or leader
   Ballot highest_seen_ = kNoBallot;    // the highest ballot met in any message or promise
   NodeId leader_hint_ = kNoNode;       // who we believe leads, kNoNode if unknown
+  Nanos leader_contact_at_ = 0;        // when that leader was last heard (pre-vote's lease)
+  bool probing_ = false;               // a pre-vote round is running, for probe_ballot_
+  Ballot probe_ballot_ = kNoBallot;
+  std::vector<bool> probe_yes_;
+  int probe_yeses_ = 0;
   Nanos election_deadline_ = kNever;   // followers and candidates
   Nanos heartbeat_deadline_ = kNever;  // leader
 

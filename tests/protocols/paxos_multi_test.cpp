@@ -100,7 +100,7 @@ TEST(MultiPaxosLeader, NewLeaderRecoversAcceptedSlotsAndFillsGapsWithNoops) {
   s.promised = make_ballot(1, 0);
   s.last_round = 1;
   s.slots[1] = AcceptorSlot{kNoBallot, make_ballot(1, 0), val(cmd(2, 1, OpType::Write, 22))};
-  Node n(0, 3, Config{}, s);
+  Node n(0, 3, without_pre_vote(), s);
   n.fire_timer();
   const Ballot b = n->ballot();
   EXPECT_EQ(b, make_ballot(2, 0));
@@ -301,6 +301,113 @@ TEST(MultiPaxosSim, LeaderCrashNewLeaderAndCatchUp) {
   sim.run_until(sim.now() + 1 * kNanosPerSecond);
   EXPECT_EQ(sim.node(lagging).applied(), sim.node(second).applied());
   EXPECT_EQ(sim.node(lagging).state_machine().get("x"), std::optional<int64_t>(6));
+}
+
+// --- pre-vote (Config::pre_vote) ---------------------------------------------------------------
+
+MessagePtr probe(Ballot b, int64_t slot) {
+  auto m = std::make_shared<Prepare>();
+  m->ballot = b;
+  m->slot = slot;
+  m->all_from = true;
+  m->probe = true;
+  return m;
+}
+
+MessagePtr probe_answer(Ballot b, bool yes) {
+  auto m = std::make_shared<Promise>();
+  m->ballot = b;
+  m->slot = 1;
+  m->all_from = true;
+  m->probe = true;
+  m->ok = yes;
+  return m;
+}
+
+// A timeout asks first, changing nothing a peer or the disk could see; a majority's yes starts
+// phase 1 with the ballot it asked about.
+TEST(MultiPaxosPreVote, ATimeoutProbesFirstAndAMajoritysYesStartsPhaseOne) {
+  Node n(0, 5, Config{});
+  n.deliver(2, prepare(make_ballot(4, 2), 1, true));
+  n.deliver(2, heartbeat(make_ballot(4, 2), 0));
+  const uint64_t writes = n.storage.writes;
+  const Outbox& out = n.fire_timer();
+  EXPECT_EQ(n->role(), Role::Follower);
+  EXPECT_EQ(n.storage.writes, writes) << "a probe persisted something";
+  EXPECT_EQ(n.storage.promised, make_ballot(4, 2));
+  EXPECT_EQ(events_of(out, EventType::ElectionStart).size(), 0u);
+  auto probes = sent<Prepare>(out);
+  ASSERT_EQ(probes.size(), 4u);
+  EXPECT_TRUE(probes[0].second->probe);
+  const Ballot asked = probes[0].second->ballot;
+  EXPECT_EQ(asked, make_ballot(5, 0));
+  n.deliver(1, probe_answer(asked, false));
+  n.deliver(3, probe_answer(make_ballot(3, 0), true));  // answers another ballot: not counted
+  n.deliver(3, probe_answer(asked, true));
+  EXPECT_EQ(n->role(), Role::Follower) << "two yeses of five (ours included) started phase 1";
+  const Outbox& started = n.deliver(4, probe_answer(asked, true));
+  EXPECT_EQ(n->role(), Role::Candidate);
+  EXPECT_EQ(n->ballot(), asked);
+  EXPECT_EQ(events_of(started, EventType::ElectionStart).size(), 1u);
+  auto prepares = sent<Prepare>(started);
+  ASSERT_EQ(prepares.size(), 4u);
+  EXPECT_FALSE(prepares[0].second->probe);
+}
+
+// An acceptor says yes only to a ballot above its promise, and only once its leader has been
+// silent for election_timeout_min; it changes nothing either way.
+TEST(MultiPaxosPreVote, AcceptorsInsideTheLeadersLeaseSayNoAndNothingChanges) {
+  Node n(1, 3, Config{});
+  n.deliver(0, prepare(make_ballot(2, 0), 1, true));  // the leader's phase 1
+  n.deliver(0, heartbeat(make_ballot(2, 0), 0));
+  const Storage before = n.storage;
+  auto answer = sent_to<Promise>(n.deliver(2, probe(make_ballot(3, 2), 1)), 2);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_TRUE(answer->probe);
+  EXPECT_FALSE(answer->ok) << "a yes inside the leader's lease";
+  n.now += 150 * kMs;
+  answer = sent_to<Promise>(n.deliver(2, probe(make_ballot(3, 2), 1)), 2);
+  EXPECT_TRUE(answer->ok);
+  answer = sent_to<Promise>(n.deliver(2, probe(make_ballot(2, 0), 1)), 2);
+  EXPECT_FALSE(answer->ok) << "a yes to a ballot not above the promise";
+  EXPECT_EQ(n.storage.promised, before.promised);
+  EXPECT_EQ(n.storage.writes, before.writes);
+  EXPECT_EQ(n->leader_hint(), 0);
+}
+
+// The point of it: a node cut off in a minority never starts phase 1, so when the partition heals
+// it has no higher ballot to depose the working leader with. Without pre-vote it climbs a ballot
+// per timeout and deposes the leader on its return.
+TEST(MultiPaxosPreVote, ANodeCutOffAloneNeverStartsPhaseOneNorDeposesTheLeaderOnItsReturn) {
+  for (bool pre_vote : {true, false}) {
+    SCOPED_TRACE(pre_vote ? "pre-vote" : "no pre-vote");
+    Config c;
+    c.pre_vote = pre_vote;
+    Sim<MultiPaxosNode> sim(5, c);
+    int elections_started = 0;
+    NodeId cut = kNoNode;
+    sim.on_step = [&](NodeId i, const Outbox& out) {
+      if (i == cut) elections_started += static_cast<int>(events_of(out, EventType::ElectionStart).size());
+    };
+    sim.run_until(kNanosPerSecond);
+    NodeId leader = kNoNode;
+    for (NodeId i = 0; i < 5; ++i)
+      if (sim.node(i).is_leader()) leader = i;
+    ASSERT_NE(leader, kNoNode);
+    cut = (leader + 1) % 5;
+    sim.partition({cut});
+    sim.run_until(sim.now() + 3 * kNanosPerSecond);
+    sim.heal();
+    sim.run_until(sim.now() + kNanosPerSecond);
+    ASSERT_FALSE(sim.failed()) << sim.trace();
+    if (pre_vote) {
+      EXPECT_EQ(elections_started, 0);
+      EXPECT_TRUE(sim.node(leader).is_leader()) << "the leader was deposed";
+    } else {
+      EXPECT_GT(elections_started, 5);
+      EXPECT_FALSE(sim.node(leader).is_leader()) << "expected the returning node to depose it";
+    }
+  }
 }
 
 }  // namespace

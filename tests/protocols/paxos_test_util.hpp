@@ -90,10 +90,17 @@ inline MessagePtr catch_up(int64_t from) {
   m->from = from;
   return m;
 }
+// Multi-Paxos without its pre-vote round: a timeout starts phase 1 at once. The single-node tests
+// drive phase 1 by hand; pre-vote has tests of its own (paxos_multi_test.cpp, MultiPaxosPreVote).
+inline Config without_pre_vote(Config c = {}) {
+  c.pre_vote = false;
+  return c;
+}
+
 // One node under test. Storage lives here, so restart() models a crash and a new incarnation.
 template <class Node>
 struct TestNode : NodeUnderTest<Node, Storage, Config> {
-  TestNode(NodeId id_, int cluster_size_, Config config_ = {}, Storage initial = {})
+  TestNode(NodeId id_, int cluster_size_, Config config_ = without_pre_vote(), Storage initial = {})
       : NodeUnderTest<Node, Storage, Config>(id_, cluster_size_, config_, std::move(initial),
                                              "paxos-test") {}
 };
