@@ -30,6 +30,7 @@ enum class MsgKind : uint16_t {
   PaxosDecide,     // a learner's news that a value was chosen in a slot
   PaxosHeartbeat,  // Multi-Paxos: the leader is alive (with its commit point)
   PaxosCatchUp,    // Multi-Paxos: a lagging replica asks for chosen slots from an index
+  PaxosHeartbeatAck,  // Multi-Paxos check-quorum: a follower still takes the heartbeat's leader
   // Lamport, "Time, Clocks, and the Ordering of Events in a Distributed System" (1978)
   LamportRequest,  // mutual exclusion: request the resource at a timestamp
   LamportAck,      // mutual exclusion: acknowledgement of a request

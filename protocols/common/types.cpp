@@ -57,6 +57,7 @@ const char* message_kind_name(MsgKind k) {
     case MsgKind::PaxosDecide: return "Decide";
     case MsgKind::PaxosHeartbeat: return "Heartbeat";
     case MsgKind::PaxosCatchUp: return "CatchUp";
+    case MsgKind::PaxosHeartbeatAck: return "HeartbeatAck";
     case MsgKind::LamportRequest: return "Request";
     case MsgKind::LamportAck: return "Ack";
     case MsgKind::LamportRelease: return "Release";

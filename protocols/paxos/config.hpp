@@ -27,6 +27,10 @@ struct Config {
   // within election_timeout_min say no. A node cut off in a minority then never starts phase 1,
   // and so cannot come back from a partition with a ballot that deposes a working leader.
   bool pre_vote = true;
+  // Multi-Paxos: followers answer heartbeats, and a leader that heard from no majority (itself
+  // included) within election_timeout_min steps down (etcd/raft's CheckQuorum, carried over), so a
+  // leader stranded in a minority stops taking commands it cannot get chosen.
+  bool check_quorum = true;
   // Multi-Paxos: chosen slots sent (as Decides) in answer to one CatchUp.
   int catch_up_batch = 64;
 };

@@ -56,6 +56,10 @@ std::string Decide::describe() const {
   return fmt::format("Decide s={} b={} '{}'", slot, ballot_name(ballot), value.describe());
 }
 
+std::string HeartbeatAck::describe() const {
+  return fmt::format("HeartbeatAck b={}", ballot_name(ballot));
+}
+
 std::string Heartbeat::describe() const {
   return fmt::format("Heartbeat b={} commit={}", ballot_name(ballot), commit);
 }

@@ -119,6 +119,18 @@ class Heartbeat final : public Message {
   int64_t commit = 0;
 };
 
+// Multi-Paxos check-quorum: the answer to a Heartbeat of `ballot` by a follower that takes its
+// sender as leader, so a leader can tell that a majority still does.
+class HeartbeatAck final : public Message {
+ public:
+  MsgKind kind() const override { return MsgKind::PaxosHeartbeatAck; }
+  const char* type_name() const override { return "HeartbeatAck"; }
+  size_t size_bytes() const override { return 16; }
+  std::string describe() const override;
+
+  Ballot ballot = kNoBallot;
+};
+
 // Multi-Paxos: a lagging replica asks for the chosen values of slots from `from` on; the answer
 // is a Decide per slot the receiver knows chosen (at most a batch at a time).
 class CatchUp final : public Message {

@@ -78,9 +78,9 @@ std::vector<std::string> MultiPaxosNode::check_invariants() {
       lines.push_back(fmt::format("our ballot decreased {} -> {}", ballot_name(checked_.ballot),
                                   ballot_name(ballot_)));
     }
-    // A leader leaves office only for a higher ballot.
+    // A leader leaves office only for a higher ballot, or by check-quorum.
     if (checked_.role == Role::Leader && role_ != Role::Leader &&
-        highest_seen_ <= checked_.ballot) {
+        highest_seen_ <= checked_.ballot && quorum_step_downs_ == checked_.quorum_step_downs) {
       lines.push_back(fmt::format("leader of {} stepped down without a higher ballot",
                                   ballot_name(checked_.ballot)));
     }
@@ -88,6 +88,7 @@ std::vector<std::string> MultiPaxosNode::check_invariants() {
   checked_.valid = true;
   checked_.role = role_;
   checked_.ballot = ballot_;
+  checked_.quorum_step_downs = quorum_step_downs_;
 
   if (!lines.empty()) {
     const std::string t = tag();

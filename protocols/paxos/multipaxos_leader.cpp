@@ -139,6 +139,9 @@ void MultiPaxosNode::on_promise(Address from, const Promise& m, Outbox& out) {
 }
 
 void MultiPaxosNode::become_leader(Outbox& out) {
+  // Check-quorum: every follower gets a full window to answer (before recovery proposes, as our
+  // own acceptor's Accepted counts too).
+  heard_at_.assign(static_cast<size_t>(cluster_size_), now_);
   leader_hint_ = id_;
   set_role(Role::Leader, out);
   election_deadline_ = kNever;
@@ -185,6 +188,7 @@ void MultiPaxosNode::on_accepted(Address from, const Accepted& m, Outbox& out) {
     return;
   }
   if (role_ != Role::Leader || m.ballot != ballot_) return;
+  heard_at_[static_cast<size_t>(from)] = now_;
   auto it = proposals_.find(m.slot);
   if (it == proposals_.end()) return;  // chosen already, or not ours
   Proposal& p = it->second;
@@ -226,6 +230,21 @@ void MultiPaxosNode::resend_stale_accepts(Outbox& out) {
       if (peer != id_ && !p.accepted_by[static_cast<size_t>(peer)]) out.send(peer, accept);
     }
   }
+}
+
+// --- check-quorum ----------------------------------------------------------------------------
+
+void MultiPaxosNode::on_heartbeat_ack(Address from, const HeartbeatAck& m) {
+  if (role_ == Role::Leader && m.ballot == ballot_) heard_at_[static_cast<size_t>(from)] = now_;
+}
+
+bool MultiPaxosNode::has_quorum_contact() const {
+  int heard = 1;  // ourselves
+  for (NodeId peer = 0; peer < cluster_size_; ++peer) {
+    if (peer != id_ && now_ - heard_at_[static_cast<size_t>(peer)] < config_.election_timeout_min)
+      ++heard;
+  }
+  return heard >= majority();
 }
 
 }  // namespace synod::paxos

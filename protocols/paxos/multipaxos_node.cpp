@@ -80,6 +80,9 @@ void MultiPaxosNode::on_message(Nanos now, Address from, const Message& m, Outbo
     case MsgKind::PaxosCatchUp:
       on_catch_up(from, static_cast<const CatchUp&>(m), out);
       return;
+    case MsgKind::PaxosHeartbeatAck:
+      on_heartbeat_ack(from, static_cast<const HeartbeatAck&>(m));
+      return;
     default:
       return;  // not for a Multi-Paxos node
   }
@@ -89,6 +92,11 @@ void MultiPaxosNode::on_timer(Nanos now, Outbox& out) {
   now_ = now;
   if (role_ == Role::Leader) {
     if (now < heartbeat_deadline_) return;
+    if (config_.check_quorum && !has_quorum_contact()) {
+      ++quorum_step_downs_;
+      step_down(out);  // pending clients hear NotLeader and look for the majority's leader
+      return;
+    }
     heartbeat_deadline_ = now + config_.heartbeat_interval;
     send_heartbeats(out);
     resend_stale_accepts(out);
@@ -197,6 +205,11 @@ void MultiPaxosNode::on_heartbeat(Address from, const Heartbeat& m, Outbox& out)
   leader_contact_at_ = now_;
   probing_ = false;  // there is a leader: no need to stand
   reset_election_timer();
+  if (config_.check_quorum) {
+    auto ack = std::make_shared<HeartbeatAck>();
+    ack->ballot = m.ballot;
+    out.send(from, std::move(ack));
+  }
   // Catch-up: the leader has chosen slots we have not learned (lost Decides, or we were down).
   if (m.commit >= learner_.first_unchosen()) {
     auto ask = std::make_shared<CatchUp>();

@@ -15,6 +15,9 @@
 // run phase 1. A node cut off in a minority therefore never climbs ballots, and after the heal it
 // does not depose the working leader.
 //
+// Check-quorum (Config::check_quorum): followers answer heartbeats (HeartbeatAck), and a leader that
+// heard from no majority within election_timeout_min, Accepteds and acks counted, steps down.
+//
 // Roles: follower, candidate (phase 1 in progress), leader. Failure detection is by heartbeats:
 // the leader sends one every heartbeat_interval (with its commit point); a follower that hears
 // neither a heartbeat nor an Accept from a leader for a randomized election timeout starts phase 1
@@ -67,6 +70,7 @@ class MultiPaxosNode final : public ProtocolNode {
   std::string describe() const override;
 
   Role role() const { return role_; }
+  uint64_t quorum_step_downs() const { return quorum_step_downs_; }
   bool is_leader() const { return role_ == Role::Leader; }
   Ballot ballot() const { return ballot_; }  // ours, as candidate or leader (else the last one)
   Ballot promised() const { return storage_->promised; }
@@ -117,6 +121,8 @@ class MultiPaxosNode final : public ProtocolNode {
   void propose(int64_t slot, Value value, Outbox& out);
   void on_accepted(Address from, const Accepted& m, Outbox& out);
   void send_heartbeats(Outbox& out);
+  void on_heartbeat_ack(Address from, const HeartbeatAck& m);
+  bool has_quorum_contact() const;
   void resend_stale_accepts(Outbox& out);
 
   std::string tag() const;
@@ -152,12 +158,15 @@ class MultiPaxosNode final : public ProtocolNode {
   int64_t next_slot_ = 1;
   std::map<int64_t, Proposal> proposals_;
   std::map<std::pair<int64_t, uint64_t>, Address> pending_;  // (client, seq) -> client
+  std::vector<Nanos> heard_at_;  // check-quorum: when each follower last answered our ballot
+  uint64_t quorum_step_downs_ = 0;
 
   StorageChecker storage_checker_;
   struct Snapshot {
     bool valid = false;
     Role role = Role::Follower;
     Ballot ballot = kNoBallot;
+    uint64_t quorum_step_downs = 0;
   };
   Snapshot checked_;
 };

@@ -39,6 +39,7 @@ std::shared_ptr<const ProtocolConfig> parse_multipaxos(const Reader& rd, const F
   c->paxos.election_timeout_max = t.election_timeout_max;
   c->paxos.heartbeat_interval = t.heartbeat;
   if (f.has("pre_vote")) c->paxos.pre_vote = rd.boolean(f.get("pre_vote"));
+  if (f.has("check_quorum")) c->paxos.check_quorum = rd.boolean(f.get("check_quorum"));
   return c;
 }
 
@@ -72,7 +73,7 @@ Family multipaxos_family() {
   Family f;
   f.name = "multipaxos";
   f.summary = "Multi-Paxos: a stable leader that skips phase 1, gap filling and catch-up";
-  f.keys = {"election_timeout", "heartbeat", "pre_vote"};
+  f.keys = {"election_timeout", "heartbeat", "pre_vote", "check_quorum"};
   f.parse = parse_multipaxos;
   f.make_factory = paxos_factory<paxos::MultiPaxosNode>;
   f.analysis = paxos_analysis();

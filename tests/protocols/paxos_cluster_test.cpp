@@ -41,6 +41,7 @@ class Cluster {
     sim_.links.latency_max = 10 * kMs;
     sim_.links.drop = drop_;
     sim_.links.duplicate = 0.03;
+    sim_.trace_to_stderr = std::getenv("PAXOS_TRACE") != nullptr;  // every step, as it happens
     sim_.on_step = [this](NodeId i, const Outbox& out) {
       for (const ProtocolEvent& e : out.events) observe(i, e);
     };

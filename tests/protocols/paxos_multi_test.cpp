@@ -410,5 +410,40 @@ TEST(MultiPaxosPreVote, ANodeCutOffAloneNeverStartsPhaseOneNorDeposesTheLeaderOn
   }
 }
 
+// Check-quorum: a leader cut off from its majority steps down once no majority has answered for
+// election_timeout_min (checked on heartbeat ticks), so its clients are told NotLeader instead of
+// waiting; without it, it leads on alone.
+TEST(MultiPaxosCheckQuorum, ALeaderCutOffFromItsMajorityStepsDown) {
+  for (bool check_quorum : {true, false}) {
+    SCOPED_TRACE(check_quorum ? "check-quorum" : "no check-quorum");
+    Config c;
+    c.check_quorum = check_quorum;
+    Sim<MultiPaxosNode> sim(5, c);
+    sim.run_until(kNanosPerSecond);
+    NodeId leader = kNoNode;
+    for (NodeId i = 0; i < 5; ++i)
+      if (sim.node(i).is_leader()) leader = i;
+    ASSERT_NE(leader, kNoNode);
+    sim.partition({leader});
+    const Nanos cut = sim.now();
+    sim.client_send(kClient, leader, cmd(1, 1, OpType::Write, 5));
+    while (sim.node(leader).is_leader() && sim.now() < cut + kNanosPerSecond)
+      sim.run_until(sim.now() + kMs);
+    const Nanos stepped_down = sim.now();
+    sim.run_until(sim.now() + 20 * kMs);  // the NotLeader on its way
+    ASSERT_FALSE(sim.failed()) << sim.trace();
+    if (check_quorum) {
+      EXPECT_FALSE(sim.node(leader).is_leader());
+      EXPECT_LE(stepped_down - cut, (150 + 50 + 1) * kMs);
+      EXPECT_EQ(sim.node(leader).quorum_step_downs(), 1u);
+      ASSERT_EQ(sim.replies().size(), 1u);
+      EXPECT_EQ(sim.replies()[0].reply.result.status, ReplyStatus::NotLeader);
+    } else {
+      EXPECT_TRUE(sim.node(leader).is_leader()) << "stepped down without check-quorum";
+      EXPECT_TRUE(sim.replies().empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace synod::paxos
