@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/scenario/scenario.hpp"
 
@@ -31,6 +33,23 @@ struct CompareFlags {
   double check_timeout_s = 60;
 };
 int compare_command(const CompareFlags& flags);
+
+// --protocols a,b (empty: the scenario's own): the scenario carried over to each, by label, in
+// order. On a mistake prints "synod: ..." and returns false.
+bool protocol_variants(const std::string& file, const sim::Scenario& s, const std::string& protocols,
+                       std::map<std::string, sim::Scenario>* variants,
+                       std::vector<std::string>* labels);
+
+struct SweepFlags {
+  std::string scenario_file;
+  std::string protocols;  // comma-separated; empty: the scenario's own
+  std::string seeds = "1-100";
+  std::string out_dir;  // empty: out/<name>-sweep
+  int jobs = 0;         // 0: the number of cores
+  bool stop_at_first = false;
+  double check_timeout_s = 60;
+};
+int sweep_command(const SweepFlags& flags);
 
 // A duration flag ("--check-timeout 60s") in seconds, read by the program's one duration parser;
 // on a mistake prints "synod: FLAG: <what is wrong>" and returns nullopt.

@@ -3,7 +3,6 @@
 // allows one engine per process), up to `jobs` at a time; each child writes its report.json and
 // the table is read back from those files (sim/report/compare.hpp), so it does not depend on how
 // many runs went in parallel or in which order they finished.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sim/cli/children.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/families/registry.hpp"
 #include "sim/report/compare.hpp"
@@ -54,30 +54,20 @@ using namespace synod::sim;
   }
 }
 
-// Forks up to `jobs` children at a time; fills in each run's exit status.
+// Up to `jobs` children at a time (children.hpp); fills in each run's exit status.
 void run_all(const std::map<std::string, Scenario>& scenarios, const CompareOptions& o,
              std::vector<CompareRun>* runs) {
   fs::create_directories(o.out_dir);
-  std::map<pid_t, size_t> running;
-  size_t next = 0;
-  std::fflush(nullptr);
-  while (next < runs->size() || !running.empty()) {
-    while (next < runs->size() && static_cast<int>(running.size()) < std::max(1, o.jobs)) {
-      fs::remove_all((*runs)[next].dir);
-      pid_t pid = fork();
-      if (pid < 0) throw std::runtime_error("fork failed");
-      if (pid == 0) child_run(scenarios.at((*runs)[next].label), (*runs)[next], o);
-      running[pid] = next++;
-    }
-    int st = 0;
-    pid_t done = waitpid(-1, &st, 0);
-    if (done < 0) throw std::runtime_error("waitpid failed");
-    auto it = running.find(done);
-    if (it == running.end()) continue;
-    (*runs)[it->second].status =
-        WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    running.erase(it);
-  }
+  ChildPlan plan;
+  plan.count = runs->size();
+  plan.jobs = o.jobs;
+  plan.should_start = [&](size_t i) {
+    fs::remove_all((*runs)[i].dir);
+    return true;
+  };
+  plan.child = [&](size_t i) { child_run(scenarios.at((*runs)[i].label), (*runs)[i], o); };
+  plan.done = [&](size_t i, int status) { (*runs)[i].status = status; };
+  run_children(plan);
 }
 
 // A directory name for a row label ("policy={a: 1}" → "policy=_a__1_").
@@ -92,6 +82,32 @@ std::string dir_name(const std::string& label) {
 }
 
 }  // namespace
+
+bool protocol_variants(const std::string& file, const Scenario& s, const std::string& protocols,
+                       std::map<std::string, Scenario>* variants, std::vector<std::string>* labels) {
+  std::stringstream ss(protocols.empty() ? s.protocol.name : protocols);
+  std::string p;
+  while (std::getline(ss, p, ',')) {
+    if (registry::find(p) == nullptr) {
+      std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
+                               fmt::join(registry::names(), ", "));
+      return false;
+    }
+    if (variants->count(p)) continue;
+    try {
+      (*variants)[p] = with_protocol(s, p, registry::schemas());
+    } catch (const ScenarioError& e) {
+      std::cerr << fmt::format("synod: {} as {}: {}\n", file, p, e.message);
+      return false;
+    }
+    labels->push_back(p);
+  }
+  if (labels->empty()) {
+    std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
+    return false;
+  }
+  return true;
+}
 
 int compare_command(const CompareFlags& flags) {
   Scenario s;
@@ -128,27 +144,7 @@ int compare_command(const CompareFlags& flags) {
       o.labels.push_back(label);
     }
   } else {
-    std::stringstream ss(flags.protocols.empty() ? s.protocol.name : flags.protocols);
-    std::string p;
-    while (std::getline(ss, p, ',')) {
-      if (registry::find(p) == nullptr) {
-        std::cerr << fmt::format("synod: --protocols: unknown protocol '{}' (known: {})\n", p,
-                                 fmt::join(registry::names(), ", "));
-        return 2;
-      }
-      if (variants.count(p)) continue;
-      try {
-        variants[p] = with_protocol(s, p, registry::schemas());
-      } catch (const ScenarioError& e) {
-        std::cerr << fmt::format("synod: {} as {}: {}\n", flags.scenario_file, p, e.message);
-        return 2;
-      }
-      o.labels.push_back(p);
-    }
-    if (o.labels.empty()) {
-      std::cerr << "synod: --protocols: expected a list like raft,multipaxos\n";
-      return 2;
-    }
+    if (!protocol_variants(flags.scenario_file, s, flags.protocols, &variants, &o.labels)) return 2;
   }
   if (!parse_seed_list(flags.seeds, &o.seeds)) {
     std::cerr << "synod: --seeds: expected seeds like 1-20 or 1,5,9, got '" << flags.seeds << "'\n";

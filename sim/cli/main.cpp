@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
   // A mistyped command gets a message that names it, not "a subcommand is required".
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
-    if (cmd != "run" && cmd != "check" && cmd != "compare") {
-      std::cerr << "synod: unknown command '" << cmd << "' (expected run, compare or check; see synod --help)\n";
+    if (cmd != "run" && cmd != "check" && cmd != "compare" && cmd != "sweep") {
+      std::cerr << "synod: unknown command '" << cmd
+                << "' (expected run, compare, sweep or check; see synod --help)\n";
       return 2;
     }
   }
@@ -86,6 +87,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   compare->add_flag("--keep-runs", keep_runs, "keep every run's history, events and timeline");
 
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "run a scenario under many seeds (in parallel) and report the ones that are unsafe");
+  synod::cli::SweepFlags sweep_flags;
+  sweep->add_option("scenario", sweep_flags.scenario_file, "scenario YAML file")->required();
+  sweep->add_option("--seeds", sweep_flags.seeds, "e.g. 1-10000 or 1,5,9")->capture_default_str();
+  sweep->add_option("--protocols", sweep_flags.protocols,
+                    "comma-separated, e.g. raft,multipaxos (default: the scenario's)");
+  sweep->add_option("--out", sweep_flags.out_dir, "output directory (default: out/<name>-sweep)");
+  sweep->add_option("--jobs,-j", sweep_flags.jobs,
+                    "runs in parallel, 1..1024 (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_flag("--stop-at-first", sweep_flags.stop_at_first,
+                  "start no seed above the lowest unsafe one (all seeds below it still run)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -120,6 +135,12 @@ int main(int argc, char** argv) {
     if (!t) return 2;
     f.check_timeout_s = *t;
     return synod::cli::compare_command(f);
+  }
+  if (sweep->parsed()) {
+    auto t = synod::cli::duration_flag("--check-timeout", run_check_timeout);
+    if (!t) return 2;
+    sweep_flags.check_timeout_s = *t;
+    return synod::cli::sweep_command(sweep_flags);
   }
   if (check->parsed()) {
     synod::analysis::CheckCommandOptions o;
