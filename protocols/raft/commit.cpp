@@ -35,7 +35,7 @@ void RaftNode::advance_leader_commit(Outbox& out) {
   // a future leader could still overwrite it. Only an entry of our own term commits by counting,
   // and commits everything before it with it. (Lower N have terms no higher than log[N]'s, so if
   // log[N] is not of our term, nothing above commit_index_ can be committed now.)
-  if (log_.term_at(n) != term()) return;
+  if (log_.term_at(n) != term() && !config_.bugs.figure8) return;
   advance_commit_to(n, out);
 }
 

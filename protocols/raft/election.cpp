@@ -75,9 +75,10 @@ void RaftNode::on_request_vote(Address from, const RequestVote& m, Outbox& out) 
   // someone else in this term and the candidate's log is at least as up-to-date as ours (§5.4.1),
   // which keeps every committed entry in every future leader's log.
   const NodeId voted_for = storage_->voted_for;
-  const bool free_to_vote = voted_for == kNoNode || voted_for == from;
-  const bool grant =
-      m.term == term() && free_to_vote && log_.is_up_to_date(m.last_log_term, m.last_log_index);
+  const bool free_to_vote = voted_for == kNoNode || voted_for == from || config_.bugs.vote_twice;
+  const bool up_to_date =
+      log_.is_up_to_date(m.last_log_term, m.last_log_index) || config_.bugs.skip_log_check;
+  const bool grant = m.term == term() && free_to_vote && up_to_date;
   if (grant) {
     if (voted_for != from) persist_term_and_vote(term(), from);  // on disk before the reply
     reset_election_timer();  // §5.2: granting a vote defers our own candidacy...
@@ -123,10 +124,15 @@ void RaftNode::become_leader(Outbox& out) {
   reset_reads();  // rounds count afresh in each term; no lease until a majority answers one
   // §8: a no-op of our term, so entries of earlier terms get committed as soon as it is
   // (Figure 8), and so reads through the log see every write committed before our election.
-  Entry noop;
-  noop.term = term();
-  noop.noop = true;
-  leader_append(std::move(noop), out);
+  // (The figure8 knob leaves it out too: with it, every message that carries an earlier term's
+  // entry also carries our no-op, so counting replicas could never commit the earlier entry alone
+  // and the mistake would stay hidden.)
+  if (!config_.bugs.figure8) {
+    Entry noop;
+    noop.term = term();
+    noop.noop = true;
+    leader_append(std::move(noop), out);
+  }
   // Establish our authority at once (§5.2) and start finding where each follower's log matches.
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
     if (replicates_to(peer)) heartbeat(peer, out);

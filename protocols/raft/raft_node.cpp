@@ -38,6 +38,7 @@ RaftNode::RaftNode(NodeId id, int cluster_size, Config config, Storage* storage,
 
 void RaftNode::start(Nanos now, Outbox& out) {
   now_ = now;
+  if (config_.bugs.forget_vote) storage_->voted_for = kNoNode;  // it never reached the disk
   // Every incarnation begins as a follower (§5.2) that knows of no leader and, its commit index
   // being volatile, has applied nothing yet (Figure 2).
   leader_hint_ = kNoNode;
@@ -104,6 +105,24 @@ void RaftNode::on_timer(Nanos now, Outbox& out) {
 
 Nanos RaftNode::next_timer() const {
   return role_ == Role::Leader ? heartbeat_deadline_ : election_deadline_;
+}
+
+const std::vector<BugKnob>& bug_knobs() {
+  static const std::vector<BugKnob> knobs = {
+      {"figure8", &Bugs::figure8,
+       "a leader commits an entry of an earlier term once a majority holds it (Figure 8; and "
+       "appends no no-op on election, which would hide it): a later leader can overwrite it"},
+      {"vote-twice", &Bugs::vote_twice, "two candidates get a vote from the same server in one term"},
+      {"skip-log-check", &Bugs::skip_log_check,
+       "a candidate missing committed entries can win and overwrite them (§5.4.1)"},
+      {"forget-vote", &Bugs::forget_vote,
+       "a server that restarts votes again in the same term (the vote must be persisted)"},
+      {"minority-quorum", &Bugs::minority_quorum,
+       "n/2 counts as a majority: two leaders in one term, entries committed on disjoint halves"},
+      {"local-reads", &Bugs::local_reads,
+       "a deposed leader that does not know it yet answers reads from a stale state machine"},
+  };
+  return knobs;
 }
 
 std::string RaftNode::describe() const {

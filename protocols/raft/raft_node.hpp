@@ -22,6 +22,7 @@
 // (commitment and apply), client.cpp, invariants.cpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -49,6 +50,27 @@ namespace synod::raft {
 enum class ReadMode { Log, ReadIndex, Lease };
 const char* read_mode_name(ReadMode m);  // "log" | "read-index" | "lease"
 
+// Classic mistakes, each switched on by name in a scenario (`protocol: {bugs: [figure8]}`), for
+// courses and for checking that synod's checks catch them (tests/sim/bugs_test.cpp). All off by
+// default; each is one test of a bool where the correct rule is applied.
+struct Bugs {
+  bool figure8 = false;          // commit.cpp: commit a previous term's entry by counting replicas
+                                 // (and election.cpp: no no-op on election, which would hide it)
+  bool vote_twice = false;       // election.cpp: grant a vote though we voted for another this term
+  bool skip_log_check = false;   // election.cpp: grant votes without the §5.4.1 up-to-date check
+  bool forget_vote = false;      // raft_node.cpp: the vote is not on disk: a restart forgets it
+  bool minority_quorum = false;  // raft_node.hpp: a "majority" of n/2 (two leaders, split commits)
+  bool local_reads = false;      // client.cpp: the leader answers reads from its state machine at
+                                 // once, without confirming it still leads
+};
+// The knobs by scenario name ("figure8", "vote-twice", ...), each with what it breaks.
+struct BugKnob {
+  const char* name;
+  bool Bugs::*flag;
+  const char* breaks;
+};
+const std::vector<BugKnob>& bug_knobs();
+
 struct Config {
   // Each election timeout is drawn afresh, uniformly in [min, max] (§5.2).
   Nanos election_timeout_min = 150 * kNanosPerMilli;
@@ -73,6 +95,7 @@ struct Config {
   // Lease reads: the bound on how much faster than the leader's any voter's clock may run, as a
   // fraction (0.05: 5%). The lease is shortened by it (election_timeout_min / (1 + drift)).
   double max_clock_drift = 0.05;
+  Bugs bugs;
 };
 
 // A pre-candidate (pre-vote round running) is a follower in every respect that matters to others:
@@ -144,7 +167,9 @@ class RaftNode final : public ProtocolNode {
   void reset_election_timer();
   bool is_peer(Address a) const { return a >= 0 && a < cluster_size_ && a != id_; }
   // A majority of the current configuration's voters (§4.1: the latest configuration in the log).
-  int majority() const { return voter_count_ / 2 + 1; }
+  int majority() const {
+    return config_.bugs.minority_quorum ? std::max(1, voter_count_ / 2) : voter_count_ / 2 + 1;
+  }
 
   // membership.cpp (dissertation §4.1 single-server changes, §4.2.1 learners, §4.2.2 removing
   // the leader)

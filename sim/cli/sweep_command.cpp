@@ -314,9 +314,9 @@ int sweep_command(const SweepFlags& flags) {
     return 2;
   }
   std::cout << fmt::format("synod sweep: {} — seeds {}, {} runs ({} from an earlier sweep), "
-                           "{:.1f} runs/s\n",
-                           s.name, flags.seeds, runs.size(), resumed,
-                           wall > 0 ? (runs.size() - resumed) / wall : 0.0);
+                           "{} run now at {:.1f} runs/s\n",
+                           s.name, flags.seeds, runs.size(), resumed, finished,
+                           wall > 0 ? finished / wall : 0.0);
   std::cout << table;
   std::cout << fmt::format("wrote {}/sweep.json, sweep.csv\n", out.string());
   if (crashed) {

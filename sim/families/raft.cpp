@@ -39,6 +39,15 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
       rd.fail(f.get("reads"), "reads: lease needs check_quorum: true (followers refuse votes "
                               "inside the leader's lease only with check-quorum)");
   }
+  if (f.has("bugs")) {
+    std::vector<std::string> names;
+    for (const auto& k : raft::bug_knobs()) names.push_back(k.name);
+    for (const Item& item : rd.list_items(f.get("bugs"), "bugs")) {
+      const std::string name = rd.word(item, "bug", names);
+      for (const auto& k : raft::bug_knobs())
+        if (name == k.name) c->raft.bugs.*k.flag = true;
+    }
+  }
   if (f.has("max_clock_drift")) {
     const double d = rd.number(f.get("max_clock_drift"), "a fraction like 0.05");
     if (!(d >= 0 && d < 1))
@@ -91,7 +100,7 @@ Family raft_family() {
   f.name = "raft";
   f.summary = "Raft: leader election, log replication, pre-vote and check-quorum";
   f.keys = {"election_timeout", "heartbeat", "max_entries_per_append", "pre_vote", "check_quorum",
-            "reads", "max_clock_drift"};
+            "reads", "max_clock_drift", "bugs"};
   f.parse = parse;
   f.make_factory = [](const Scenario& s) {
     raft::Config c = s.protocol.config_as<RaftSection>().raft;
