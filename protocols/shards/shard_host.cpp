@@ -10,15 +10,15 @@ std::string GroupMessage::describe() const { return fmt::format("g{} {}", group,
 
 ShardHost::ShardHost(NodeId id, std::shared_ptr<const ShardMap> map, const ReplicaMaker& make,
                      Rng rng)
-    : id_(id), map_(std::move(map)) {
-  for (int g : map_->groups_of(id_)) {
+    : id_(id), map_(std::move(map)), make_(make), rng_(rng), hosted_(map_->groups_of(id_)) {
+  for (int g : hosted_) {
     // Each replica's randomness is a stream of its own, drawn from the host's.
-    replicas_.push_back(make(g, map_->local_index(g, id_), Rng::stream(rng.next_u64(), "group", g)));
+    replicas_.push_back(make_(g, map_->local_index(g, id_), Rng::stream(rng_.next_u64(), "group", g)));
   }
 }
 
 int ShardHost::slot_of(int group) const {
-  const std::vector<int>& gs = groups();
+  const std::vector<int>& gs = hosted_;
   auto it = std::lower_bound(gs.begin(), gs.end(), group);
   return it != gs.end() && *it == group ? static_cast<int>(it - gs.begin()) : -1;
 }
@@ -65,10 +65,10 @@ void ShardHost::on_message(Nanos now, Address from, const Message& m, Outbox& ou
     const auto& req = static_cast<const ClientRequest&>(m);
     const int g = map_->group_of(req.command.key);
     const int i = slot_of(g);
-    if (i < 0) {
+    if (i < 0) {  // hint the group's first member now (as far as we were told)
       out.send(from, std::make_shared<ClientReply>(req.command.client, req.command.seq,
                                                    ClientResult{ReplyStatus::NotLeader, {}},
-                                                   map_->members(g)[0]));
+                                                   map_->members_at(g, step_)[0]));
       return;
     }
     replicas_[i]->on_message(now, from, m, scratch_);
@@ -88,6 +88,30 @@ void ShardHost::on_timer(Nanos now, Outbox& out) {
   for (size_t i = 0; i < replicas_.size(); ++i) {
     if (replicas_[i]->next_timer() > now) continue;
     replicas_[i]->on_timer(now, scratch_);
+    forward(i, out);
+  }
+}
+
+void ShardHost::on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) {
+  const int step = map_->step_of(members);
+  if (step < 0) return;  // not a membership the plan knows (the loader makes that impossible)
+  step_ = step;
+  for (int g : map_->hosted(id_, step)) {
+    if (slot_of(g) >= 0) continue;
+    // A replica we gain: made over its storage (empty the first time) and started; it learns
+    // the group's log, and its configuration, from the group's leader.
+    const auto at = std::lower_bound(hosted_.begin(), hosted_.end(), g);
+    const size_t i = static_cast<size_t>(at - hosted_.begin());
+    hosted_.insert(at, g);
+    replicas_.insert(replicas_.begin() + static_cast<std::ptrdiff_t>(i),
+                     make_(g, map_->local_index(g, id_), Rng::stream(rng_.next_u64(), "group", g)));
+    replicas_[i]->start(now, scratch_);
+    forward(i, out);
+  }
+  for (size_t i = 0; i < hosted_.size(); ++i) {
+    const int first = map_->first_change(hosted_[i]);
+    if (first < 0 || first > step) continue;  // a group that has not changed runs as it was
+    replicas_[i]->on_membership(now, map_->wanted_slots(hosted_[i], step), scratch_);
     forward(i, out);
   }
 }

@@ -9,7 +9,11 @@
 //     request for a group this node does not host is answered NotLeader, hinting the group's first
 //     member); the replica's replies go out with their leader hint turned back into a node id;
 //   - events leave tagged with their group, so invariants are checked per group;
-//   - timers: the host's deadline is the earliest of its replicas', and each replica due is woken.
+//   - timers: the host's deadline is the earliest of its replicas', and each replica due is woken;
+//   - membership (the driver's on_membership, at start and after every join or leave): the host
+//     finds the step in the map's plan, makes the replicas it gains there (an empty learner, or a
+//     removed one's storage back) and tells each replica of a group that changes its members, as
+//     slots; the group's leader carries out the change (for Raft: protocols/raft/membership.cpp).
 // Persistent state is each replica's own (the maker hands out storage that outlives a crash).
 #pragma once
 
@@ -48,10 +52,12 @@ class ShardHost final : public ProtocolNode {
   void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
   void on_timer(Nanos now, Outbox& out) override;
   Nanos next_timer() const override;
+  void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) override;
   std::vector<std::string> check_invariants() override;
   std::string describe() const override;  // "3 groups: g0 leader t=2 ...; g4 follower ..."
 
-  const std::vector<int>& groups() const { return map_->groups_of(id_); }
+  // The groups this node holds a replica of (members now, or removed since), ascending.
+  const std::vector<int>& groups() const { return hosted_; }
   const ProtocolNode& replica(size_t i) const { return *replicas_[i]; }  // of groups()[i]
 
  private:
@@ -61,7 +67,11 @@ class ShardHost final : public ProtocolNode {
 
   NodeId id_;
   std::shared_ptr<const ShardMap> map_;
-  std::vector<std::unique_ptr<ProtocolNode>> replicas_;  // parallel to groups()
+  ReplicaMaker make_;
+  Rng rng_;
+  int step_ = 0;                                          // the plan's step we were told of
+  std::vector<int> hosted_;                               // ascending
+  std::vector<std::unique_ptr<ProtocolNode>> replicas_;  // parallel to hosted_
   Outbox scratch_;
 };
 

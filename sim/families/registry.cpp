@@ -1,5 +1,7 @@
 #include "sim/families/registry.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "sim/engine/runner.hpp"
@@ -75,16 +77,47 @@ const Scenario& check_supported(const Scenario& s) {
                           "(protocol.shards): each group has its own leader");
   }
   if (f.membership && sharding::sharded(s)) {
-    // A group's members are fixed by the shard map (moving a replica is not built yet).
-    for (const FaultSpec& fault : s.faults)
-      if (fault.kind == FaultKind::Join || fault.kind == FaultKind::Leave)
-        throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
-                            fmt::format("a {} fault is not supported in a sharded cluster "
-                                        "(protocol.shards): each group's members are fixed",
-                                        fault_kind_name(fault.kind)));
-    if (!s.cluster.members.empty() && static_cast<int>(s.cluster.members.size()) != s.node_count())
+    // Joins and leaves move replicas by the shard map's plan, worked out from the memberships
+    // alone (protocols/shards/shard_map.hpp): the nodes must be named, and each step told apart.
+    const int r = s.protocol.shards.replication;
+    if (!s.cluster.members.empty() && static_cast<int>(s.cluster.members.size()) < r)
       throw ScenarioError(s.file, s.protocol.shards.loc.line, s.protocol.shards.loc.column,
-                          "cluster.members is not supported in a sharded cluster (protocol.shards)");
+                          fmt::format("replication {} needs at least {} cluster.members; there "
+                                      "are {}",
+                                      r, r, s.cluster.members.size()));
+    std::vector<NodeId> m = sharding::initial_members(s);
+    std::set<NodeId> gone;
+    for (const FaultSpec& fault : s.faults) {
+      if (fault.kind != FaultKind::Join && fault.kind != FaultKind::Leave) continue;
+      const char* what = fault_kind_name(fault.kind);
+      if (fault.targets.kind != TargetSpec::Kind::Names)
+        throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                            fmt::format("a {} fault in a sharded cluster (protocol.shards) names "
+                                        "its nodes: the replica moves are planned from them "
+                                        "before the run",
+                                        what));
+      for (NodeId n : fault.targets.nodes) {
+        const auto it = std::find(m.begin(), m.end(), n);
+        if (fault.kind == FaultKind::Join && it == m.end()) {
+          if (gone.count(n) != 0)
+            throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                                fmt::format("{} joins again after it left: in a sharded cluster "
+                                            "(protocol.shards) a node that leaves does not come "
+                                            "back",
+                                            s.cluster.node_names[n]));
+          m.insert(std::upper_bound(m.begin(), m.end(), n), n);
+        } else if (fault.kind == FaultKind::Leave && it != m.end()) {
+          m.erase(it);
+          gone.insert(n);
+          if (static_cast<int>(m.size()) < r)
+            throw ScenarioError(s.file, fault.loc.line, fault.loc.column,
+                                fmt::format("after this leave {} members remain, fewer than the "
+                                            "replication ({}): a group would have nowhere to "
+                                            "move its replica",
+                                            m.size(), r));
+        }
+      }
+    }
     return s;
   }
   if (f.membership) return s;

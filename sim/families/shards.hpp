@@ -18,6 +18,10 @@
 namespace synod::sim::sharding {
 
 bool sharded(const Scenario& s);
+// The membership at start (cluster.members, or every node), and after each join or leave that
+// changes it, in the order the nemesis applies them: the steps of the map's rebalancing plan.
+std::vector<NodeId> initial_members(const Scenario& s);
+std::vector<std::vector<NodeId>> membership_changes(const Scenario& s);
 std::shared_ptr<const shards::ShardMap> shard_map(const Scenario& s);
 std::unique_ptr<ProtocolFactory> make_factory(const Scenario& s, const Family& f);
 std::unique_ptr<Workload> make_workload(const Scenario& s);

@@ -72,6 +72,78 @@ TEST(ShardMap, RefusesImpossibleShapes) {
   EXPECT_EQ(m.next_member(3, 2), 3);  // 2 is no member: the group's first
 }
 
+// The rebalancing plan: the moves a join and a leave make, as a placement driver by replica
+// count would (protocols/shards/shard_map.hpp).
+std::vector<NodeId> range(int from, int to) {
+  std::vector<NodeId> v;
+  for (int i = from; i < to; ++i) v.push_back(i);
+  return v;
+}
+
+size_t spread(const ShardMap& m, int step, const std::vector<NodeId>& nodes) {
+  size_t lo = SIZE_MAX, hi = 0;
+  for (NodeId n : nodes) {
+    lo = std::min(lo, m.groups_at(n, step).size());
+    hi = std::max(hi, m.groups_at(n, step).size());
+  }
+  return hi - lo;
+}
+
+TEST(ShardPlan, AJoinTakesItsShareFromTheMostLoadedAndALeaveHandsEverythingOn) {
+  // 12 groups of 3 on n0..n5 (6 replicas each); n6 joins, then n1 leaves.
+  const ShardMap m(7, 12, 3, range(0, 6), {range(0, 7), {0, 2, 3, 4, 5, 6}});
+  ASSERT_EQ(m.steps(), 2);
+  EXPECT_TRUE(m.groups_at(6, 0).empty());
+  EXPECT_EQ(m.groups_at(6, 1).size(), 36u / 7) << "the joiner takes floor(total/members)";
+  EXPECT_EQ(m.moves(1).size(), 5u);
+  for (const Move& mv : m.moves(1)) EXPECT_EQ(mv.to, 6);
+  EXPECT_LE(spread(m, 1, range(0, 7)), 1u);
+  EXPECT_TRUE(m.groups_at(1, 2).empty()) << "the leaver keeps no replica";
+  EXPECT_EQ(m.moves(2).size(), m.groups_at(1, 1).size());
+  EXPECT_LE(spread(m, 2, {0, 2, 3, 4, 5, 6}), 1u);
+  for (int step = 0; step <= 2; ++step) {
+    size_t total = 0;
+    for (int g = 0; g < 12; ++g) {
+      const std::vector<NodeId> now = m.members_at(g, step);
+      EXPECT_EQ(std::set<NodeId>(now.begin(), now.end()).size(), 3u) << "g" << g << " step " << step;
+      total += now.size();
+    }
+    EXPECT_EQ(total, 36u);
+  }
+  // Slots: the first R are the initial members, for ever; a group that never moves has only them.
+  for (int g = 0; g < 12; ++g) {
+    EXPECT_EQ(m.members(g).size() > 3u, m.changes(g)) << "g" << g << ": a slot per node it gained";
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(m.members(g)[i], ShardMap(6, 12, 3).members(g)[i]);
+    EXPECT_EQ(m.changes(g), m.first_change(g) > 0);
+  }
+  EXPECT_EQ(m.step_of(range(0, 7)), 1);
+  EXPECT_EQ(m.step_of(range(0, 6)), 0);
+  EXPECT_EQ(m.step_of({0, 1}), -1);
+  // hosted: what a restarted node must make again (members now, and replicas removed since).
+  for (const Move& mv : m.moves(1)) {
+    const std::vector<int> h = m.hosted(mv.from, 2);
+    EXPECT_NE(std::find(h.begin(), h.end(), mv.group), h.end());
+  }
+}
+
+TEST(ShardPlan, WithoutChangesItIsTheFixedMap) {
+  const ShardMap fixed(6, 12, 3);
+  const ShardMap planned(6, 12, 3, range(0, 6), {});
+  for (int g = 0; g < 12; ++g) {
+    EXPECT_EQ(fixed.members(g), planned.members(g));
+    EXPECT_FALSE(planned.changes(g));
+    EXPECT_EQ(planned.wanted_slots(g, 0), (std::vector<NodeId>{0, 1, 2}));
+  }
+}
+
+TEST(ShardPlan, RefusesStepsItCouldNotTellApartOrServe) {
+  // n5 leaves, then joins again: the memberships of steps 0 and 2 would be equal.
+  EXPECT_THROW(ShardMap(6, 4, 3, range(0, 6), {range(0, 5), range(0, 6)}), std::invalid_argument);
+  // Fewer members than the replication.
+  EXPECT_THROW(ShardMap(4, 4, 3, range(0, 3), {{0, 1}}), std::invalid_argument);
+  EXPECT_THROW(ShardMap(4, 4, 3, range(0, 3), {range(0, 3)}), std::invalid_argument);
+}
+
 // A client that sends one request per key at a given time and keeps the replies.
 class Asker final : public ProtocolNode {
  public:
@@ -206,6 +278,54 @@ TEST(ShardHost, ACrashFailsOverOnlyTheGroupsTheNodeLed) {
       EXPECT_EQ(c.leader_of(g), before[g]) << "group " << g << " changed leader needlessly";
     }
   }
+}
+
+// A replica moves: 4 groups of 3 on n0..n2, then n3 joins and takes floor(12/4) = 3 replicas.
+// Each of those groups adds n3 (a learner first), then removes its old member.
+TEST(ShardHost, AJoiningNodeGetsItsReplicasByRaftMembershipChanges) {
+  constexpr int kNodes = 4;
+  auto map = std::make_shared<const ShardMap>(kNodes, 4, 3, range(0, 3),
+                                              std::vector<std::vector<NodeId>>{range(0, 4)});
+  ASSERT_EQ(map->moves(1).size(), 3u);
+  std::vector<std::vector<raft::Storage>> storage(4);
+  for (int g = 0; g < 4; ++g) storage[g].resize(map->members(g).size());
+  std::map<int, std::vector<std::string>> configs;  // group → configurations applied by n3
+  std::map<int, std::map<int64_t, std::set<int>>> leaders;
+  testkit::EventLoop loop{kNodes, [&](int i, uint64_t) -> std::unique_ptr<ProtocolNode> {
+                            return std::make_unique<ShardHost>(
+                                i, map,
+                                [&](int g, NodeId local, Rng rng) {
+                                  raft::Config c;
+                                  if (map->members(g).size() > 3) c.initial_voters = {0, 1, 2};
+                                  return std::make_unique<raft::RaftNode>(
+                                      local, static_cast<int>(map->members(g).size()), c,
+                                      &storage[g][local], rng);
+                                },
+                                Rng(77 + i));
+                          }};
+  loop.on_event = [&](int node, const ProtocolEvent& e) {
+    if (e.type == EventType::Role && e.role == "leader") leaders[e.group][e.term].insert(node);
+    if (node == 3 && e.type == EventType::Apply && e.command.rfind("config", 0) == 0)
+      configs[e.group].push_back(e.command);
+  };
+  loop.run_until(kNanosPerSecond);
+  for (int i = 0; i < kNodes; ++i)
+    loop.call(i, [&](ProtocolNode& n, Nanos now, Outbox& out) {
+      n.on_membership(now, range(0, 4), out);
+    });
+  loop.run_until(3 * kNanosPerSecond);
+  EXPECT_TRUE(loop.violations.empty()) << loop.violations.front();
+  for (const Move& mv : map->moves(1)) {
+    const std::string to = std::to_string(map->local_index(mv.group, mv.to));
+    const std::string from = std::to_string(map->local_index(mv.group, mv.from));
+    ASSERT_FALSE(configs[mv.group].empty()) << "g" << mv.group << ": n3 never learned a configuration";
+    // n3 applied the configuration with itself, then the one without the old member.
+    const std::string last = configs[mv.group].back();
+    EXPECT_NE((last + " ").find(" " + to + " "), std::string::npos) << last;
+    EXPECT_EQ((last + " ").find(" " + from + " "), std::string::npos) << last;
+  }
+  for (const auto& [g, terms] : leaders)
+    for (const auto& [term, nodes] : terms) EXPECT_EQ(nodes.size(), 1u) << "g" << g << " t" << term;
 }
 
 TEST(GroupMessage, KeepsTheInnerKindSoCountersStayPerType) {

@@ -2,7 +2,9 @@
 // the nodes each (protocol.shards / protocol.replication). Raft, Multi-Paxos and primary-backup
 // groups stay safe and linearizable under a crash of the node leading the most groups, per group
 // and per key; the report's `shards` section holds one entry per group with a leader at the end;
-// a run is byte-identical for a seed; the loader refuses shapes that cannot be.
+// a run is byte-identical for a seed; the loader refuses shapes that cannot be. Rebalancing
+// (shards-raft-rebalance): a join and a leave move replicas by Raft membership changes, every
+// move completes, the run stays linearizable, and the members at the end are the plan's.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -108,6 +110,58 @@ TEST(Shards, ProtocolEventsCarryTheirGroup) {
   }
   EXPECT_GT(protocol_events, 1000u);
   EXPECT_EQ(groups.size(), 12u);
+}
+
+TEST(Shards, RebalancingMovesReplicasByMembershipChangesAndStaysLinearizable) {
+  TempDir dir("shards-rebalance");
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const Outcome r = run_text(dir, scenario_text("shards-raft-rebalance"), seed, "rb");
+    expect_safe_sharded_run(r, 12);
+    const auto& rb = r.report["shards"]["rebalance"];
+    // n7 joins (takes floor(36/7) = 5 replicas), n2 leaves (hands on the 5 it still has).
+    EXPECT_EQ(rb["steps_run"], 2);
+    EXPECT_EQ(rb["moves"], 10) << "seed " << seed;
+    EXPECT_EQ(rb["moves_done"], rb["moves"]) << "seed " << seed;
+    for (const auto& m : rb["replica_moves"]) {
+      ASSERT_FALSE(m["voter_at_s"].is_null()) << m;
+      EXPECT_GT(m["voter_at_s"].get<double>(), m["at_s"].get<double>());
+      EXPECT_GE(m["removed_at_s"].get<double>(), m["voter_at_s"].get<double>());
+      EXPECT_LT(m["removed_at_s"].get<double>() - m["at_s"].get<double>(), 1.0) << m;
+      EXPECT_GT(m["entries_copied"].get<int>(), 0) << m;
+    }
+    for (const auto& n : r.report["shards"]["nodes"]) {
+      if (n["node"] == "n2") EXPECT_EQ(n["groups"], 0);
+      else EXPECT_EQ(n["groups"], 6) << n;  // 36 replicas evenly on the 6 members left
+    }
+    for (const auto& g : r.report["shards"]["groups"])
+      for (const auto& name : g["members"]) EXPECT_NE(name, "n2");
+    EXPECT_GT(rb["keys_moved_fraction"].get<double>(), 0.3);
+  }
+}
+
+TEST(Shards, TheLoaderRefusesRebalancesThatCannotBePlanned) {
+  auto error_of = [](const std::string& text) {
+    try {
+      sim::registry::parse(text, "s.yaml");
+    } catch (const sim::ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string base =
+      "duration: 5s\ncluster: {nodes: 5, members: [n1, n2, n3, n4]}\nprotocol:\n  name: raft\n"
+      "  shards: 4\nfaults:\n";
+  EXPECT_EQ(error_of(base + "  - {at: 1s, join: n5}\n  - {at: 2s, leave: n1}\n"), "no error");
+  std::string e = error_of(base + "  - {at: 1s, leave: leader}\n");
+  EXPECT_NE(e.find("s.yaml:7"), std::string::npos) << e;
+  EXPECT_NE(e.find("names its nodes"), std::string::npos) << e;
+  e = error_of(base + "  - {at: 1s, leave: n4}\n  - {at: 2s, join: n4}\n");
+  EXPECT_NE(e.find("s.yaml:8"), std::string::npos) << e;
+  EXPECT_NE(e.find("n4 joins again after it left"), std::string::npos) << e;
+  e = error_of(base + "  - {at: 1s, leave: [n3, n4]}\n");
+  EXPECT_NE(e.find("fewer than the replication (3)"), std::string::npos) << e;
+  e = error_of(replaced(base, "name: raft", "name: multipaxos") + "  - {at: 1s, join: n5}\n");
+  EXPECT_NE(e.find("changes its membership"), std::string::npos) << e;
 }
 
 TEST(Shards, TheLoaderRefusesShapesThatCannotBe) {

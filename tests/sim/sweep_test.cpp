@@ -167,6 +167,13 @@ TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
       EXPECT_GT(ok_in_window(history, 3.5, 6.0).ok_invoked_and_completed, 500);
       EXPECT_EQ(report["shards"]["groups_without_leader_at_end"], 0);
     }
+    if (scenario == "shards-raft-rebalance") {
+      // Every replica move of the join and the leave completes, whatever the seed.
+      const auto& rb = report["shards"]["rebalance"];
+      EXPECT_EQ(rb["moves_done"], rb["moves"]);
+      EXPECT_GT(rb["moves"].get<int>(), 0);
+      EXPECT_EQ(report["shards"]["groups_without_leader_at_end"], 0);
+    }
     if (scenario == "raft-regions") {
       // The two regions left hold 4 of 6 nodes: they keep serving after the cut.
       EXPECT_GT(ok_in_window(history, 7.0, 9.0).ok_invoked_and_completed, 50);
@@ -181,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
                                            "raft-lossy-network", "raft-full-restart",
                                            "raft-random-faults", "raft-harsh", "raft-regions",
                                            "raft-membership-change", "raft-leadership-transfer",
-                                           "shards-raft-failover"),
+                                           "shards-raft-failover", "shards-raft-rebalance"),
                          ScenarioParamName());
 
 // Reads without the log under crashes, restarts, partitions, loss and a leader leaving, with
