@@ -1,6 +1,7 @@
 // The quorum store's messages (see quorum_node.hpp). A version is a value (or none) and the
 // timestamp that orders versions of a key: last writer wins, by the coordinator's clock, node id
-// breaking ties.
+// breaking ties. With `conflicts: siblings` a version also carries a vector clock (Dynamo's):
+// a version replaces only those it descends from; concurrent ones are kept side by side.
 #pragma once
 
 #include <cstdint>
@@ -20,11 +21,32 @@ struct Timestamp {
   bool operator==(const Timestamp& o) const { return time == o.time && node == o.node; }
 };
 
+// A vector clock: (coordinator, counter) pairs, sorted by node. Empty under last writer wins.
+struct Clock {
+  std::vector<std::pair<NodeId, uint64_t>> entries;
+  uint64_t at(NodeId n) const;
+  // Every entry at least the other's: this version has seen `o` (equal clocks descend too).
+  bool descends(const Clock& o) const;
+  void merge(const Clock& o);
+  void set(NodeId n, uint64_t counter);
+  bool operator==(const Clock& o) const { return entries == o.entries; }
+  std::string text() const;  // "[n0:3 n2:1]"
+};
+
 struct Version {
   std::optional<int64_t> value;
   Timestamp ts;  // node -1: never written
+  Clock clock;   // siblings only
   bool written() const { return ts.node >= 0; }
 };
+
+// A key's versions on one replica: at most one under last writer wins; under siblings, the
+// versions none of which descends from another, in timestamp order.
+using Siblings = std::vector<Version>;
+
+// Merges `v` into `held` (siblings rules): false if a held version descends from it (it is old
+// news), else drops the held versions it descends from and adds it.
+bool merge_sibling(Siblings& held, const Version& v);
 
 struct KeyVersion {
   std::string key;
@@ -37,7 +59,7 @@ class Write final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::QuorumWrite; }
   const char* type_name() const override { return "QuorumWrite"; }
-  size_t size_bytes() const override { return 48 + key.size(); }
+  size_t size_bytes() const override { return 48 + key.size() + 12 * version.clock.entries.size(); }
   std::string describe() const override;
   uint64_t request = 0;
   std::string key;
@@ -68,10 +90,10 @@ class ReadReply final : public Message {
  public:
   MsgKind kind() const override { return MsgKind::QuorumReadReply; }
   const char* type_name() const override { return "QuorumReadReply"; }
-  size_t size_bytes() const override { return 48; }
+  size_t size_bytes() const override;  // 48 for one version without a clock
   std::string describe() const override;
   uint64_t request = 0;
-  Version version;
+  Siblings versions;  // empty: the replica holds no version of the key
 };
 
 // Anti-entropy, one level of a Merkle tree: the keys both replicas hold, hashed into `buckets`

@@ -27,11 +27,12 @@ void QuorumNode::on_membership(Nanos now, const std::vector<NodeId>& members, Ou
   }
   if (members == members_) return;
   std::map<NodeId, std::vector<KeyVersion>> streams;
-  for (const auto& [k, v] : disk_->data) {
+  for (const auto& [k, sibs] : disk_->data) {
     const auto before = ring_->replicas(k, config_.n);
     if (before.empty() || before[0] != id_) continue;  // the old owner streams
     for (NodeId t : next->replicas(k, config_.n))
-      if (t != id_ && std::find(before.begin(), before.end(), t) == before.end()) streams[t].push_back({k, v});
+      if (t != id_ && std::find(before.begin(), before.end(), t) == before.end())
+        for (const Version& v : sibs) streams[t].push_back({k, v});
   }
   for (auto& [to, entries] : streams) {
     for (size_t i = 0; i < entries.size(); i += 100) {
@@ -47,7 +48,8 @@ void QuorumNode::on_membership(Nanos now, const std::vector<NodeId>& members, Ou
 
 void QuorumNode::start(Nanos now, Outbox& out) {
   (void)out;
-  for (const auto& [k, v] : disk_->data) seen_[k] = v.ts;
+  for (const auto& [k, sibs] : disk_->data)
+    if (!sibs.empty()) seen_[k] = sibs.back().ts;
   next_handoff_ = now + config_.handoff_interval;
   // A random phase, so the nodes do not all run anti-entropy at the same instants.
   if (config_.anti_entropy > 0)
@@ -97,6 +99,19 @@ void QuorumNode::coordinate(Nanos now, Address client, const Command& c, Outbox&
   p.command = c;
   p.deadline = now + config_.request_timeout;
   deadlines_.insert({p.deadline, req});
+  if (write && config_.siblings) {
+    // Get, then put: the clocks of what R replicas hold, so the write replaces what it saw.
+    p.reading_for_write = true;
+    for (const auto& [t, hint] : targets_for(c.key, config_.r, now)) {
+      p.targets.push_back(t);
+      if (hint != kNoNode) p.stand_ins.insert(t);
+      auto m = std::make_shared<Read>();
+      m->request = req;
+      m->key = c.key;
+      out.send(t, std::move(m));
+    }
+    return;
+  }
   const auto targets = targets_for(c.key, write ? config_.w : config_.r, now);
   Version v;
   if (write) {
@@ -124,20 +139,49 @@ void QuorumNode::coordinate(Nanos now, Address client, const Command& c, Outbox&
   }
 }
 
+// Siblings: the write's second phase, once R replicas told what they hold.
+void QuorumNode::send_writes(Nanos now, uint64_t req, Pending& p, const Clock& seen, Outbox& out) {
+  p.reading_for_write = false;
+  p.targets.clear();
+  p.stand_ins.clear();
+  p.replies.clear();
+  Version v;
+  Timestamp ts{std::max(now, last_ts_.time + 1), id_};
+  last_ts_ = ts;
+  v.value = p.command.value;
+  v.ts = ts;
+  v.clock = seen;
+  v.clock.set(id_, std::max(seen.at(id_), disk_->clock_counter) + 1);
+  disk_->clock_counter = v.clock.at(id_);
+  disk_->writes++;
+  for (const auto& [t, hint] : targets_for(p.command.key, config_.w, now)) {
+    p.targets.push_back(t);
+    if (hint != kNoNode) p.stand_ins.insert(t);
+    auto m = std::make_shared<Write>();
+    m->request = req;
+    m->key = p.command.key;
+    m->version = v;
+    m->hint = hint;
+    out.send(t, std::move(m));
+  }
+}
+
 void QuorumNode::store(const std::string& key, const Version& v, NodeId hint) {
-  if (hint != kNoNode && hint != id_) {
-    Version& h = disk_->hints[hint][key];
-    if (!h.written() || h.ts < v.ts) {
-      h = v;
-      disk_->writes++;
-    }
+  Siblings& held = hint != kNoNode && hint != id_ ? disk_->hints[hint][key] : disk_->data[key];
+  if (config_.siblings) {
+    if (merge_sibling(held, v)) disk_->writes++;
+    for (size_t i = 0; i < held.size(); ++i)
+      for (size_t j = 0; j < held.size(); ++j)
+        if (i != j && held[i].clock.descends(held[j].clock))
+          violations_.push_back(fmt::format("{}: a stored sibling descends from another", key));
     return;
   }
-  Version& cur = disk_->data[key];
-  if (!cur.written() || cur.ts < v.ts) {
-    cur = v;
+  if (held.empty() || held[0].ts < v.ts) {
+    held = {v};
     disk_->writes++;
   }
+  if (hint != kNoNode && hint != id_) return;
+  const Version& cur = held[0];
   auto s = seen_.find(key);
   if (s != seen_.end() && cur.ts < s->second)
     violations_.push_back(fmt::format("{}: stored timestamp went back", key));
@@ -154,14 +198,32 @@ void QuorumNode::answer(uint64_t req, Pending& p, const ClientResult& result, Ou
 void QuorumNode::finish_read(Nanos now, uint64_t req, Pending& p, Outbox& out) {
   (void)now;
   (void)req;
-  if (!config_.read_repair || p.replies.empty()) return;
+  if (!config_.read_repair || p.replies.empty() || p.reading_for_write) return;
+  if (config_.siblings) {
+    // Every version some reply had and another lacks goes to the one that lacks it.
+    Siblings all;
+    for (const auto& [n, sibs] : p.replies)
+      for (const Version& v : sibs) merge_sibling(all, v);
+    for (const auto& [n, sibs] : p.replies) {
+      if (p.stand_ins.count(n)) continue;
+      for (const Version& v : all) {
+        Siblings probe = sibs;
+        if (!merge_sibling(probe, v)) continue;  // it holds v, or something newer
+        auto m = std::make_shared<Write>();
+        m->key = p.command.key;
+        m->version = v;
+        out.send(n, std::move(m));
+      }
+    }
+    return;
+  }
   Version latest;
-  for (const auto& [n, v] : p.replies)
-    if (v.written() && (!latest.written() || latest.ts < v.ts)) latest = v;
+  for (const auto& [n, sibs] : p.replies)
+    if (!sibs.empty() && (!latest.written() || latest.ts < sibs[0].ts)) latest = sibs[0];
   if (!latest.written()) return;
-  for (const auto& [n, v] : p.replies) {
+  for (const auto& [n, sibs] : p.replies) {
     if (p.stand_ins.count(n)) continue;  // not a replica of the key: nothing to repair there
-    if (v.written() && !(v.ts < latest.ts)) continue;
+    if (!sibs.empty() && !(sibs[0].ts < latest.ts)) continue;
     auto m = std::make_shared<Write>();
     m->key = p.command.key;
     m->version = latest;
@@ -192,7 +254,14 @@ void QuorumNode::on_message(Nanos now, Address from, const Message& m, Outbox& o
         auto& held = disk_->hints[h->second.first];
         for (const KeyVersion& kv : h->second.second) {
           auto it = held.find(kv.key);
-          if (it != held.end() && it->second.ts == kv.version.ts) held.erase(it);
+          if (it == held.end()) continue;
+          Siblings& sibs = it->second;
+          sibs.erase(std::remove_if(sibs.begin(), sibs.end(),
+                                    [&](const Version& v) {
+                                      return v.ts == kv.version.ts && v.clock == kv.version.clock;
+                                    }),
+                     sibs.end());
+          if (sibs.empty()) held.erase(it);
         }
         if (held.empty()) disk_->hints.erase(h->second.first);
         disk_->writes++;
@@ -216,7 +285,7 @@ void QuorumNode::on_message(Nanos now, Address from, const Message& m, Outbox& o
       auto reply = std::make_shared<ReadReply>();
       reply->request = r.request;
       const auto it = disk_->data.find(r.key);
-      if (it != disk_->data.end()) reply->version = it->second;
+      if (it != disk_->data.end()) reply->versions = it->second;
       out.send(from, std::move(reply));
       break;
     }
@@ -225,11 +294,22 @@ void QuorumNode::on_message(Nanos now, Address from, const Message& m, Outbox& o
       auto it = pending_.find(r.request);
       if (it == pending_.end()) break;
       Pending& p = it->second;
-      p.replies[from] = r.version;
-      if (!p.answered && static_cast<int>(p.replies.size()) >= std::min<int>(config_.r, static_cast<int>(p.targets.size()))) {
+      if (!p.reading_for_write && p.command.type == OpType::Write) break;  // late: writing now
+      p.replies[from] = r.versions;
+      const bool enough = static_cast<int>(p.replies.size()) >= std::min<int>(config_.r, static_cast<int>(p.targets.size()));
+      if (p.reading_for_write) {
+        if (!enough) break;
+        Clock seen;
+        for (const auto& [n, sibs] : p.replies)
+          for (const Version& v : sibs) seen.merge(v.clock);
+        send_writes(now, r.request, p, seen, out);
+        break;
+      }
+      if (!p.answered && enough) {
         Version latest;
-        for (const auto& [n, v] : p.replies)
-          if (v.written() && (!latest.written() || latest.ts < v.ts)) latest = v;
+        for (const auto& [n, sibs] : p.replies)
+          for (const Version& v : sibs)  // siblings: the latest timestamp among them all
+            if (v.written() && (!latest.written() || latest.ts < v.ts)) latest = v;
         answer(r.request, p, ClientResult{ReplyStatus::Ok, latest.written() ? latest.value : std::nullopt}, out);
       }
       if (p.replies.size() == p.targets.size()) {
@@ -297,7 +377,8 @@ void QuorumNode::on_timer(Nanos now, Outbox& out) {
       if (suspected(owner, now) || held.empty()) continue;
       auto s = std::make_shared<Sync>();
       s->request = next_request_++;
-      for (const auto& [k, v] : held) s->entries.push_back({k, v});
+      for (const auto& [k, sibs] : held)
+        for (const Version& v : sibs) s->entries.push_back({k, v});
       handoffs_[s->request] = {owner, s->entries};
       out.send(owner, std::move(s));
     }
@@ -330,10 +411,11 @@ uint64_t QuorumNode::bucket_of(const std::string& key) const {
 // of a hash of (key, timestamp), so two replicas with the same versions have the same digest.
 std::vector<uint64_t> QuorumNode::digest_for(NodeId peer) const {
   std::vector<uint64_t> b(static_cast<size_t>(std::max(1, config_.buckets)), 0);
-  for (const auto& [k, v] : disk_->data) {
+  for (const auto& [k, sibs] : disk_->data) {
     const auto list = preference_list(k);
     if (std::find(list.begin(), list.end(), peer) == list.end()) continue;
-    b[bucket_of(k)] += placement::mix64(placement::hash64(k) ^ placement::mix64(static_cast<uint64_t>(v.ts.time) * 31 + static_cast<uint64_t>(v.ts.node)));
+    for (const Version& v : sibs)
+      b[bucket_of(k)] += placement::mix64(placement::hash64(k) ^ placement::mix64(static_cast<uint64_t>(v.ts.time) * 31 + static_cast<uint64_t>(v.ts.node)));
   }
   return b;
 }
@@ -341,11 +423,11 @@ std::vector<uint64_t> QuorumNode::digest_for(NodeId peer) const {
 std::vector<KeyVersion> QuorumNode::entries_in(NodeId peer, const std::vector<uint32_t>& buckets) const {
   std::vector<KeyVersion> out;
   const std::set<uint32_t> want(buckets.begin(), buckets.end());
-  for (const auto& [k, v] : disk_->data) {
+  for (const auto& [k, sibs] : disk_->data) {
     if (!want.count(static_cast<uint32_t>(bucket_of(k)))) continue;
     const auto list = preference_list(k);
     if (std::find(list.begin(), list.end(), peer) == list.end()) continue;
-    out.push_back({k, v});
+    for (const Version& v : sibs) out.push_back({k, v});
   }
   return out;
 }
@@ -364,8 +446,9 @@ std::string QuorumNode::describe() const {
 
 std::string QuorumNode::state_digest() const {
   std::string s;
-  for (const auto& [k, v] : disk_->data)
-    s += fmt::format("{}={}@{}.{};", k, v.value ? std::to_string(*v.value) : "null", v.ts.time, v.ts.node);
+  for (const auto& [k, sibs] : disk_->data)
+    for (const Version& v : sibs)
+      s += fmt::format("{}={}@{}.{};", k, v.value ? std::to_string(*v.value) : "null", v.ts.time, v.ts.node);
   return s;
 }
 

@@ -60,12 +60,20 @@ struct Config {
   Nanos handoff_interval = kNanosPerSecond;
   Nanos anti_entropy = 0;  // 0: off
   int buckets = 64;
+  // Conflicts: false = last writer wins by timestamp; true = siblings by vector clock (Dynamo,
+  // Riak's allow_mult): the coordinator of a write first reads R replicas (what a Dynamo client
+  // does with get-then-put), and the new version's clock is theirs merged plus its own counter,
+  // so it replaces exactly the versions it saw; versions that did not see each other stay side
+  // by side as siblings until a write that saw them all. A read merges the replies' siblings and
+  // answers the client the one with the latest timestamp (one value: the kv history's model).
+  bool siblings = false;
 };
 
 struct Storage {
-  std::map<std::string, Version> data;
-  std::map<NodeId, std::map<std::string, Version>> hints;  // for node → versions held for it
+  std::map<std::string, Siblings> data;
+  std::map<NodeId, std::map<std::string, Siblings>> hints;  // for node → versions held for it
   uint64_t writes = 0;
+  uint64_t clock_counter = 0;  // siblings: this node's last vector-clock counter
 };
 
 class QuorumNode final : public ProtocolNode {
@@ -78,7 +86,8 @@ class QuorumNode final : public ProtocolNode {
   Nanos next_timer() const override;
   std::vector<std::string> check_invariants() override;
   std::string describe() const override;
-  // Every stored version, "key=value@time.node;" in key order (the family reads the final state).
+  // Every stored version, "key=value@time.node;" in key order (siblings: one item each, in
+  // timestamp order; the family reads the final state).
   std::string state_digest() const override;
   // A join or leave: the ring is rebuilt over the new members, and this node streams each key it
   // owned to the replicas new in the key's preference list (at most 100 versions per message).
@@ -93,13 +102,15 @@ class QuorumNode final : public ProtocolNode {
     std::vector<NodeId> targets;
     std::set<NodeId> stand_ins;  // sloppy: targets outside the preference list
     std::set<NodeId> acks;
-    std::map<NodeId, Version> replies;
+    std::map<NodeId, Siblings> replies;
     bool answered = false;
+    bool reading_for_write = false;  // siblings: a write's first phase, gathering the clocks
     Nanos deadline = 0;
   };
   void coordinate(Nanos now, Address client, const Command& c, Outbox& out);
   std::vector<std::pair<NodeId, NodeId>> targets_for(const std::string& key, int needed, Nanos now);
   void store(const std::string& key, const Version& v, NodeId hint);
+  void send_writes(Nanos now, uint64_t req, Pending& p, const Clock& seen, Outbox& out);
   void answer(uint64_t req, Pending& p, const ClientResult& result, Outbox& out);
   void finish_read(Nanos now, uint64_t req, Pending& p, Outbox& out);
   bool suspected(NodeId n, Nanos now) const { return suspect_until_[n] > now; }

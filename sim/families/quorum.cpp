@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "analysis/queueing.hpp"
@@ -53,6 +54,8 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
   if (f.has("handoff_interval")) q.handoff_interval = rd.positive_duration(f.get("handoff_interval"));
   if (f.has("anti_entropy")) q.anti_entropy = rd.duration(f.get("anti_entropy"));
   if (f.has("buckets")) q.buckets = rd.count(f.get("buckets"), 65536);
+  if (f.has("conflicts"))
+    q.siblings = rd.word(f.get("conflicts"), "conflicts", {"lww", "siblings"}) == "siblings";
   return c;
 }
 
@@ -213,19 +216,47 @@ void section(const RunResult& r, RunAnalysis* a) {
   for (const auto& [node, digest] : r.final_digests) live[node] = true;
   for (const auto& [key, held] : state)
     for (const Held& h : held) at[key][h.owner] = &h;
+  // Siblings: per key and node the versions held; the most siblings any replica holds.
+  std::map<std::string, std::map<int, std::set<std::pair<std::string, Nanos>>>> sets;
+  size_t keys_with_siblings = 0, most_siblings = 0;
+  if (q.siblings) {
+    for (const auto& [key, held] : state) {
+      std::map<int, size_t> per_owner;
+      for (const Held& h : held) {
+        sets[key][h.owner].insert({h.value, h.time});
+        most_siblings = std::max(most_siblings, ++per_owner[h.owner]);
+      }
+      bool multiple = false;
+      for (const auto& [owner, n] : per_owner) multiple |= n > 1;
+      keys_with_siblings += multiple ? 1 : 0;
+    }
+  }
   for (const auto& [key, held] : state) {
     bool differ = false;
     const Held* win = &held[0];
     for (const Held& h : held)
       if (h.time > win->time || (h.time == win->time && h.node > win->node)) win = &h;
+    std::set<std::pair<std::string, Nanos>> first_set;
+    bool first = true;
     for (NodeId rep : ring.replicas(key, q.n)) {
       if (!live.count(rep)) continue;
       const auto it = at[key].find(rep);
+      if (q.siblings) {  // replicas agree when they hold the same siblings
+        const auto& mine = sets[key][rep];
+        if (first) first_set = mine, first = false;
+        differ |= it == at[key].end() || mine != first_set;
+        continue;
+      }
       differ |= it == at[key].end() || it->second->value != win->value || it->second->time != win->time;
     }
     divergent += differ ? 1 : 0;
     const auto la = last_acked.find(key);
     if (la == last_acked.end() || win->value == std::to_string(la->second.value)) continue;
+    if (q.siblings) {  // kept as a sibling somewhere: not lost
+      bool kept = false;
+      for (const Held& h : held) kept |= h.value == std::to_string(la->second.value);
+      if (kept) continue;
+    }
     const auto wv = by_value.find({key, win->value});
     const bool older = wv == by_value.end() ? win->value == "null" : wv->second.acked < la->second.invoked;
     if (!older) continue;
@@ -283,6 +314,11 @@ void section(const RunResult& r, RunAnalysis* a) {
   j["divergent_keys"] = divergent;
   j["last_acknowledged_write_lost"] = lost_last;
   j["lost_examples"] = lost;
+  if (q.siblings) {
+    j["conflicts"] = "siblings";
+    j["keys_with_siblings_at_end"] = keys_with_siblings;
+    j["most_siblings"] = most_siblings;
+  }
   j["compare"] = {{"stale fraction", j["stale_fraction"]},
                   {"load max/mean", j["load_imbalance"]},
                   {"divergent keys", divergent},
@@ -295,9 +331,14 @@ void section(const RunResult& r, RunAnalysis* a) {
                        st.stale, st.reads, p_stale, st.missed_latest,
                        st.reads > 0 ? static_cast<double>(st.missed_latest) / st.reads : 0.0,
                        model ? fmt::format("; PBS closed form C(N-W,R)/C(N,R) = {:.4f}", closed) : "");
-  s.more_lines.push_back({"final state", fmt::format("{} keys, {} with replicas that disagree, {} whose "
-                                                     "last acknowledged write lost (last writer wins by clock)",
-                                                     state.size(), divergent, lost_last)});
+  s.more_lines.push_back(
+      {"final state",
+       q.siblings ? fmt::format("{} keys, {} with replicas that disagree, {} whose last acknowledged "
+                                "write lost (vector-clock siblings: {} keys hold siblings, at most {})",
+                                state.size(), divergent, lost_last, keys_with_siblings, most_siblings)
+                  : fmt::format("{} keys, {} with replicas that disagree, {} whose "
+                                "last acknowledged write lost (last writer wins by clock)",
+                                state.size(), divergent, lost_last)});
   s.html = svg_chart("t-visibility: reads consistent by time since the last acknowledged write",
                      {{"P(consistent)", "#1f6feb", curve}, {"PBS: P(latest or newer)", "#d29922", pbs_curve}},
                      "ms", "share") +
@@ -311,9 +352,9 @@ Family quorum_family() {
   Family f;
   f.name = "quorum";
   f.summary = "a Dynamo/Cassandra-style quorum store: N replicas on a ring, R and W, read repair, "
-              "sloppy quorums and hinted handoff, anti-entropy, last writer wins";
+              "sloppy quorums and hinted handoff, anti-entropy, last writer wins or vector-clock siblings";
   f.keys = {"n", "r", "w", "placement", "vnodes", "send_to", "read_repair", "sloppy", "request_timeout",
-            "suspect_for", "handoff_interval", "anti_entropy", "buckets"};
+            "suspect_for", "handoff_interval", "anti_entropy", "buckets", "conflicts"};
   f.parse = parse;
   f.make_factory = [](const Scenario& s) {
     return std::make_unique<StoredNodeFactory<quorum::QuorumNode, quorum::Storage, quorum::Config>>(

@@ -103,6 +103,33 @@ TEST(Quorum, ClockSkewLosesAcknowledgedWritesUnderLastWriterWins) {
   EXPECT_EQ(fine["quorum"]["last_acknowledged_write_lost"], 0);
 }
 
+// The same skew under vector clocks: a write's coordinator reads the clocks first, so its
+// version replaces what it saw whatever its timestamp — the skew loses nothing and no read is
+// stale. Under a sloppy partition, the two sides' writes are concurrent: siblings at the end,
+// where last writer wins keeps one side silently.
+TEST(Quorum, VectorClockSiblingsMakeTheSkewHarmlessAndKeepAPartitionsConflicts) {
+  TempDir dir("quorum-siblings");
+  const std::string skew =
+      replaced(scenario_text("quorum-clock-skew"), "  name: quorum\n", "  name: quorum\n  conflicts: siblings\n");
+  ASSERT_NE(skew, scenario_text("quorum-clock-skew"));
+  for (const std::string seed : {"1", "2"}) {
+    const auto r = run_text(dir, "skew-siblings-" + seed, replaced(skew, "seed: 1\n", "seed: " + seed + "\n"));
+    EXPECT_EQ(r["quorum"]["conflicts"], "siblings");
+    EXPECT_EQ(r["quorum"]["stale_reads"], 0) << "seed " << seed;
+    EXPECT_EQ(r["quorum"]["last_acknowledged_write_lost"], 0);
+    EXPECT_EQ(r["consistency"]["verdict"], "linearizable");
+    EXPECT_TRUE(r["invariants"]["violations"].empty());
+  }
+  const std::string part = replaced(scenario_text("quorum-sloppy-partition"), "  sloppy: false\n",
+                                    "  sloppy: true\n  conflicts: siblings\n");
+  ASSERT_NE(part, scenario_text("quorum-sloppy-partition"));
+  const auto p = run_text(dir, "partition-siblings", part);
+  EXPECT_GT(p["quorum"]["keys_with_siblings_at_end"].get<int>(), 10);
+  EXPECT_GE(p["quorum"]["most_siblings"].get<int>(), 2);
+  EXPECT_EQ(p["quorum"]["divergent_keys"], 0) << "anti-entropy spreads the siblings too";
+  EXPECT_TRUE(p["invariants"]["violations"].empty());
+}
+
 TEST(Quorum, AJoinAndALeaveStreamKeysToTheirNewReplicas) {
   TempDir dir("quorum-rebalance");
   const auto rep = run_text(dir, "rebalance", scenario_text("quorum-rebalance"));
