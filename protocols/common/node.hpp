@@ -114,6 +114,10 @@ class ProtocolNode {
   // dissertation §3.10); ignored by a node that does not lead. The loader refuses transfer
   // faults for the others.
   virtual void on_transfer_leadership(Nanos now, NodeId to, Outbox& out) {}
+  // Whether a handover to `to` now would be quick and safe: this node leads, nothing else is
+  // under way (a transfer, a membership change), and `to` is a voter holding the whole log that
+  // answered recently. A sharded host's leader balancer asks before it hands over (false: never).
+  virtual bool can_hand_over_to(Nanos now, NodeId to) const { return false; }
 
   // The node's own invariants (state checks, and delta checks against the state it had when
   // last called). Returns one line per violation, empty when all hold. Drivers call it after

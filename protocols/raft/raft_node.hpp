@@ -117,6 +117,7 @@ class RaftNode final : public ProtocolNode {
   void on_membership(Nanos now, const std::vector<NodeId>& members, Outbox& out) override;
   // A transfer fault: if we lead, hand leadership to `to` (transfer.cpp).
   void on_transfer_leadership(Nanos now, NodeId to, Outbox& out) override;
+  bool can_hand_over_to(Nanos now, NodeId to) const override;
   std::vector<std::string> check_invariants() override;
   // "n2 leader t=4 last=120 commit=118"; a pre-candidate shows as "pre-candidate".
   std::string describe() const override;

@@ -19,6 +19,18 @@ void RaftNode::on_transfer_leadership(Nanos now, NodeId to, Outbox& out) {
   transfer_leadership(to, out);
 }
 
+bool RaftNode::can_hand_over_to(Nanos now, NodeId to) const {
+  if (role_ != Role::Leader || transfer_to_ != kNoNode || !is_peer(to) || !is_voter(to)) return false;
+  if (config_index_ > commit_index_ || log_.term_at(commit_index_) != term()) return false;
+  if (have_wanted_)  // a membership change still to make: let it finish first
+    for (NodeId n = 0; n < cluster_size_; ++n)
+      if (is_voter(n) != static_cast<bool>(wanted_[static_cast<size_t>(n)])) return false;
+  const Progress& p = progress_[static_cast<size_t>(to)];
+  // Heard within a heartbeat: a peer that went quiet since may be down, and a transfer to it
+  // would hold commands back until the transfer gives up.
+  return p.match_index == log_.last_index() && now - p.heard_at <= config_.heartbeat_interval;
+}
+
 void RaftNode::transfer_leadership(NodeId to, Outbox& out) {
   if (role_ != Role::Leader || to == id_ || !is_peer(to) || !is_voter(to)) return;
   transfer_to_ = to;

@@ -9,8 +9,9 @@ namespace synod::shards {
 std::string GroupMessage::describe() const { return fmt::format("g{} {}", group, inner->describe()); }
 
 ShardHost::ShardHost(NodeId id, std::shared_ptr<const ShardMap> map, const ReplicaMaker& make,
-                     Rng rng)
-    : id_(id), map_(std::move(map)), make_(make), rng_(rng), hosted_(map_->groups_of(id_)) {
+                     Rng rng, Nanos balance_every)
+    : id_(id), map_(std::move(map)), make_(make), rng_(rng), balance_every_(balance_every),
+      hosted_(map_->groups_of(id_)) {
   for (int g : hosted_) {
     // Each replica's randomness is a stream of its own, drawn from the host's.
     replicas_.push_back(make_(g, map_->local_index(g, id_), Rng::stream(rng_.next_u64(), "group", g)));
@@ -54,6 +55,7 @@ void ShardHost::forward(size_t i, Outbox& out) {
 }
 
 void ShardHost::start(Nanos now, Outbox& out) {
+  if (balance_every_ > 0) next_balance_ = now + balance_every_;
   for (size_t i = 0; i < replicas_.size(); ++i) {
     replicas_[i]->start(now, scratch_);
     forward(i, out);
@@ -85,6 +87,17 @@ void ShardHost::on_message(Nanos now, Address from, const Message& m, Outbox& ou
 }
 
 void ShardHost::on_timer(Nanos now, Outbox& out) {
+  if (next_balance_ <= now) {
+    next_balance_ = now + balance_every_;
+    for (size_t i = 0; i < replicas_.size(); ++i) {
+      const NodeId want = map_->preferred(hosted_[i], step_);
+      if (want == id_) continue;
+      const int slot = map_->local_index(hosted_[i], want);
+      if (!replicas_[i]->can_hand_over_to(now, slot)) continue;
+      replicas_[i]->on_transfer_leadership(now, slot, scratch_);
+      forward(i, out);
+    }
+  }
   for (size_t i = 0; i < replicas_.size(); ++i) {
     if (replicas_[i]->next_timer() > now) continue;
     replicas_[i]->on_timer(now, scratch_);
@@ -117,7 +130,7 @@ void ShardHost::on_membership(Nanos now, const std::vector<NodeId>& members, Out
 }
 
 Nanos ShardHost::next_timer() const {
-  Nanos t = kNever;
+  Nanos t = next_balance_;
   for (const auto& r : replicas_) t = std::min(t, r->next_timer());
   return t;
 }

@@ -46,7 +46,11 @@ using ReplicaMaker = std::function<std::unique_ptr<ProtocolNode>(int group, Node
 
 class ShardHost final : public ProtocolNode {
  public:
-  ShardHost(NodeId id, std::shared_ptr<const ShardMap> map, const ReplicaMaker& make, Rng rng);
+  // balance_every > 0: every so often, each replica that leads a group whose preferred leader
+  // (ShardMap::preferred) is another member hands leadership over to it, if its protocol says
+  // that is quick and safe now (ProtocolNode::can_hand_over_to; Raft's transfer, §3.10).
+  ShardHost(NodeId id, std::shared_ptr<const ShardMap> map, const ReplicaMaker& make, Rng rng,
+            Nanos balance_every = 0);
 
   void start(Nanos now, Outbox& out) override;
   void on_message(Nanos now, Address from, const Message& m, Outbox& out) override;
@@ -70,6 +74,8 @@ class ShardHost final : public ProtocolNode {
   ReplicaMaker make_;
   Rng rng_;
   int step_ = 0;                                          // the plan's step we were told of
+  Nanos balance_every_ = 0;
+  Nanos next_balance_ = kNever;
   std::vector<int> hosted_;                               // ascending
   std::vector<std::unique_ptr<ProtocolNode>> replicas_;  // parallel to hosted_
   Outbox scratch_;

@@ -62,6 +62,72 @@ ShardMap::ShardMap(int nodes, int shards, int replication, std::vector<NodeId> i
     plan_step(before, next);
   }
   current_.clear();
+  for (int step = 0; step <= steps(); ++step) {
+    std::vector<std::vector<NodeId>> members;
+    for (int g = 0; g < shards; ++g) members.push_back(members_at(g, step));
+    preferred_.push_back(balanced_leaders(nodes_, members));
+  }
+}
+
+std::vector<NodeId> balanced_leaders(int nodes, const std::vector<std::vector<NodeId>>& members) {
+  // Greedy first (each group to its member preferred by the fewest so far, ties: earliest slot),
+  // then augmenting paths: from a most-loaded node, through groups it leads to their other
+  // members, to a node leading at least two fewer; shifting one group along each hop moves one
+  // leadership from the one to the other. None left: no node can lose one without another
+  // leading as many (the max is as low as any assignment makes it).
+  std::vector<int> count(static_cast<size_t>(nodes), 0);
+  std::vector<NodeId> pick;
+  for (const auto& m : members) {
+    NodeId best = kNoNode;
+    for (NodeId n : m)
+      if (best == kNoNode || count[n] < count[best]) best = n;
+    count[best]++;
+    pick.push_back(best);
+  }
+  std::vector<std::vector<int>> led(static_cast<size_t>(nodes));  // node → the groups it leads
+  for (size_t g = 0; g < pick.size(); ++g) led[pick[g]].push_back(static_cast<int>(g));
+  const int least = *std::min_element(count.begin(), count.end());
+  for (bool moved = true; moved;) {
+    moved = false;
+    std::vector<NodeId> order;
+    for (NodeId n = 0; n < nodes; ++n)
+      if (count[n] >= least + 2) order.push_back(n);
+    std::stable_sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return count[a] > count[b]; });
+    for (NodeId u : order) {
+      std::vector<int> via(static_cast<size_t>(nodes), -1);  // node → the group that reached it
+      std::vector<NodeId> queue = {u};
+      via[u] = -2;
+      NodeId target = kNoNode;
+      for (size_t q = 0; q < queue.size() && target == kNoNode; ++q) {
+        for (int g : led[queue[q]]) {
+          for (NodeId y : members[static_cast<size_t>(g)]) {
+            if (via[y] != -1) continue;
+            via[y] = g;
+            if (count[y] <= count[u] - 2) {
+              target = y;
+              break;
+            }
+            queue.push_back(y);
+          }
+          if (target != kNoNode) break;
+        }
+      }
+      if (target == kNoNode) continue;
+      for (NodeId y = target; y != u;) {  // shift back along the path
+        const int g = via[y];
+        const NodeId x = pick[static_cast<size_t>(g)];
+        pick[static_cast<size_t>(g)] = y;
+        led[x].erase(std::find(led[x].begin(), led[x].end(), g));
+        led[y].push_back(g);
+        y = x;
+      }
+      count[u]--;
+      count[target]++;
+      moved = true;
+      break;
+    }
+  }
+  return pick;
 }
 
 void ShardMap::plan_step(const std::vector<NodeId>& before, const std::vector<NodeId>& after) {

@@ -82,6 +82,10 @@ class ShardMap {
   std::vector<int> groups_at(NodeId n, int step) const;
   // The groups n has held a replica of by `step` (a member then, or removed since), ascending.
   std::vector<int> hosted(NodeId n, int step) const;
+  // Group g's preferred leader at `step` (Kafka's "preferred replica", PD's leader balance):
+  // one member per group such that the most groups any node is preferred by is as small as can
+  // be (balanced_leaders).
+  NodeId preferred(int group, int step) const { return preferred_[step][group]; }
 
  private:
   void plan_step(const std::vector<NodeId>& before, const std::vector<NodeId>& after);
@@ -96,6 +100,11 @@ class ShardMap {
   // changes_[g]: (step, members as slots ascending) at every step that changes g.
   std::vector<std::vector<std::pair<int, std::vector<NodeId>>>> changes_;
   std::vector<std::vector<NodeId>> current_;  // while planning: each group's members (node ids)
+  std::vector<std::vector<NodeId>> preferred_;  // [step][group]
 };
+
+// One member of each group (members[g], node ids < nodes) so that no node is picked by two more
+// groups than another that could take one of them: the most-picked node's count is minimal.
+std::vector<NodeId> balanced_leaders(int nodes, const std::vector<std::vector<NodeId>>& members);
 
 }  // namespace synod::shards

@@ -42,7 +42,7 @@ const ProtocolSchemas& schemas() {
     ProtocolSchemas s;
     for (const Family& f : families()) {
       std::vector<std::string> keys = f.keys;
-      if (f.shardable) keys.insert(keys.end(), {"shards", "replication"});
+      if (f.shardable) keys.insert(keys.end(), {"shards", "replication", "balance_leaders"});
       s.push_back({f.name, keys, f.shardable, f.parse, f.workload_keys, f.parse_workload});
     }
     return s;

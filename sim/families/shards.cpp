@@ -19,7 +19,8 @@ using ojson = nlohmann::ordered_json;
 
 class ShardedFactory final : public ProtocolFactory {
  public:
-  ShardedFactory(const Scenario& s, const Family& f) : map_(shard_map(s)) {
+  ShardedFactory(const Scenario& s, const Family& f)
+      : map_(shard_map(s)), balance_every_(s.protocol.shards.balance_leaders && f.transfer ? kNanosPerSecond : 0) {
     // Each group's protocol sees a cluster of its slots (R, plus the nodes a rebalance adds to
     // it): the scenario with that many node names; a group that gains nodes starts with its
     // first R slots as the configuration, the others spares its leader adds.
@@ -37,7 +38,7 @@ class ShardedFactory final : public ProtocolFactory {
   std::unique_ptr<ProtocolNode> make_node(NodeId id, Rng rng) override {
     return std::make_unique<shards::ShardHost>(
         id, map_, [this](int g, NodeId local, Rng r) { return inner_[g]->make_node(local, r); },
-        rng);
+        rng, balance_every_);
   }
   uint64_t storage_writes() const override {
     uint64_t w = 0;
@@ -47,6 +48,7 @@ class ShardedFactory final : public ProtocolFactory {
 
  private:
   std::shared_ptr<const shards::ShardMap> map_;
+  Nanos balance_every_;  // the leader balancer's period (families that hand over: raft)
   std::vector<std::unique_ptr<ProtocolFactory>> inner_;
 };
 

@@ -42,6 +42,9 @@ void read_shards(const Reader& rd, const Fields& f, const ProtocolSchema& schema
   if (!schema.shardable) return;
   if (f.has("replication") && !f.has("shards"))
     f.forbid("replication", "needs `shards` (the replication factor of each shard's group)");
+  if (f.has("balance_leaders") && !f.has("shards"))
+    f.forbid("balance_leaders", "needs `shards` (it balances the groups' leaders over the nodes)");
+  if (f.has("balance_leaders")) p->shards.balance_leaders = rd.boolean(f.get("balance_leaders"));
   if (!f.has("shards")) return;
   const Item k = f.get("shards");
   p->shards.count = rd.count(k, kMaxShards);

@@ -109,6 +109,7 @@ class ProtocolConfig {
 struct ShardSpec {
   int count = 0;        // 0: not sharded (one group of every node)
   int replication = 3;
+  bool balance_leaders = true;  // hand each group's leadership to its preferred member
   SourceLoc loc;        // of `shards`, for errors found once the cluster is known
 };
 

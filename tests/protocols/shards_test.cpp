@@ -126,6 +126,24 @@ TEST(ShardPlan, AJoinTakesItsShareFromTheMostLoadedAndALeaveHandsEverythingOn) {
   }
 }
 
+TEST(ShardPlan, PreferredLeadersSpreadEvenlyAtEveryStep) {
+  for (const auto& [n, k] : std::vector<std::pair<int, int>>{{6, 12}, {5, 7}, {10, 300}, {7, 12}}) {
+    const ShardMap m(n + 1, k, 3, range(0, n), {range(0, n + 1)});
+    for (int step = 0; step <= 1; ++step) {
+      std::map<NodeId, int> count;
+      for (int g = 0; g < k; ++g) {
+        const NodeId p = m.preferred(g, step);
+        const auto now = m.members_at(g, step);
+        EXPECT_NE(std::find(now.begin(), now.end(), p), now.end()) << "a member";
+        count[p]++;
+      }
+      const int members = step == 0 ? n : n + 1;
+      EXPECT_LE(static_cast<int>(count.size()), members);
+      for (const auto& [node, c] : count) EXPECT_LE(c, (k + members - 1) / members + 1) << n << " " << k;
+    }
+  }
+}
+
 TEST(ShardPlan, WithoutChangesItIsTheFixedMap) {
   const ShardMap fixed(6, 12, 3);
   const ShardMap planned(6, 12, 3, range(0, 6), {});
@@ -326,6 +344,48 @@ TEST(ShardHost, AJoiningNodeGetsItsReplicasByRaftMembershipChanges) {
   }
   for (const auto& [g, terms] : leaders)
     for (const auto& [term, nodes] : terms) EXPECT_EQ(nodes.size(), 1u) << "g" << g << " t" << term;
+}
+
+// The leader balancer: whoever the elections made leaders, after a few balance rounds each group
+// is led by its preferred member (ShardMap::preferred), by Raft leadership transfers.
+TEST(ShardHost, TheLeaderBalancerHandsEachGroupToItsPreferredMember) {
+  constexpr int kNodes = 5;
+  auto map = std::make_shared<const ShardMap>(kNodes, 10, 3);
+  std::vector<std::vector<raft::Storage>> storage(10, std::vector<raft::Storage>(3));
+  std::map<int, std::pair<int64_t, int>> leader;  // group → (term, node)
+  for (const bool balance : {false, true}) {
+    leader.clear();
+    for (auto& g : storage) g.assign(3, raft::Storage{});
+    testkit::EventLoop loop{kNodes, [&](int i, uint64_t) -> std::unique_ptr<ProtocolNode> {
+                              return std::make_unique<ShardHost>(
+                                  i, map,
+                                  [&](int g, NodeId local, Rng rng) {
+                                    return std::make_unique<raft::RaftNode>(local, 3, raft::Config{},
+                                                                            &storage[g][local], rng);
+                                  },
+                                  Rng(5 + i), balance ? kNanosPerSecond : 0);
+                            }};
+    loop.on_event = [&](int node, const ProtocolEvent& e) {
+      if (e.type == EventType::Role && e.role == "leader" &&
+          (!leader.count(e.group) || leader[e.group].first < e.term))
+        leader[e.group] = {e.term, node};
+    };
+    loop.run_until(4 * kNanosPerSecond);
+    EXPECT_TRUE(loop.violations.empty()) << loop.violations.front();
+    int preferred = 0;
+    std::map<int, int> leads;
+    for (int g = 0; g < 10; ++g) {
+      ASSERT_TRUE(leader.count(g));
+      preferred += leader[g].second == map->preferred(g, 0) ? 1 : 0;
+      leads[leader[g].second]++;
+    }
+    if (balance) {
+      EXPECT_EQ(preferred, 10);
+      for (const auto& [node, c] : leads) EXPECT_EQ(c, 2) << "node " << node;
+    } else {
+      EXPECT_LT(preferred, 10) << "elections alone happened to pick every preferred member";
+    }
+  }
 }
 
 TEST(GroupMessage, KeepsTheInnerKindSoCountersStayPerType) {
