@@ -9,6 +9,14 @@
 
 namespace synod::lamport {
 
+const std::vector<LwwBugKnob>& lww_bug_knobs() {
+  static const std::vector<LwwBugKnob> knobs = {
+      {"arrival-order", &LwwBugs::arrival_order,
+       "updates are applied in the order they arrive, not by Lamport stamp: replicas diverge"},
+  };
+  return knobs;
+}
+
 LwwNode::LwwNode(NodeId id, int cluster_size, LwwConfig config, Rng rng)
     : id_(id), cluster_size_(cluster_size), config_(config), rng_(rng) {
   assert(cluster_size >= 1);
@@ -132,7 +140,8 @@ void LwwNode::write(const Command& c, Outbox& out) {
 
 bool LwwNode::merge(const std::string& key, const Versioned& v) {
   auto it = store_.find(key);
-  if (it != store_.end() && v.stamp <= it->second.stamp) return false;  // ours is newer, or it
+  if (it != store_.end() && v.stamp <= it->second.stamp && !config_.bugs.arrival_order)
+    return false;  // ours is newer, or it
   store_[key] = v;
   touched_keys_.push_back(key);
   max_stamp_time_ = std::max(max_stamp_time_, v.stamp.time);

@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocols/common/bug_knobs.hpp"
 #include "protocols/common/message.hpp"
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
@@ -61,8 +62,17 @@
 
 namespace synod::lamport {
 
+struct LwwBugs {
+  bool arrival_order = false;  // lww_node.cpp: the update that arrives last wins, not the highest
+                               // Lamport stamp: replicas that heard updates in different orders
+                               // keep different values for ever
+};
+using LwwBugKnob = BugKnobOf<LwwBugs>;
+const std::vector<LwwBugKnob>& lww_bug_knobs();
+
 struct LwwConfig {
   Nanos anti_entropy_interval = 100 * kNanosPerMilli;  // 0 or kNever: no anti-entropy
+  LwwBugs bugs;
 };
 
 class LwwNode final : public ProtocolNode {

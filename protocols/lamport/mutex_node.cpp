@@ -10,6 +10,15 @@
 
 namespace synod::lamport {
 
+const std::vector<MutexBugKnob>& mutex_bug_knobs() {
+  static const std::vector<MutexBugKnob> knobs = {
+      {"enter-without-acks", &MutexBugs::enter_without_acks,
+       "a node enters once its request heads its own queue, before every other node has answered "
+       "with a later stamp: a request it has not heard of yet may come first, two nodes enter"},
+  };
+  return knobs;
+}
+
 const char* mutex_state_name(MutexNode::State s) {
   switch (s) {
     case MutexNode::State::Idle: return "idle";
@@ -171,6 +180,7 @@ void MutexNode::on_release(NodeId from, int64_t request_ts) {
 bool MutexNode::may_enter() const {
   if (state_ != State::Waiting) return false;
   if (queue_.empty() || !(queue_.front() == QueuedRequest{own_timestamp_, id_})) return false;
+  if (config_.bugs.enter_without_acks) return true;
   for (NodeId peer = 0; peer < cluster_size_; ++peer) {
     if (peer != id_ && last_ts_from_[idx(peer)] <= own_timestamp_) return false;
   }

@@ -53,6 +53,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocols/common/bug_knobs.hpp"
 #include "protocols/common/message.hpp"
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
@@ -63,11 +64,20 @@
 
 namespace synod::lamport {
 
+struct MutexBugs {
+  bool enter_without_acks = false;  // mutex_node.cpp: enter once our request heads our queue,
+                                    // without a later-stamped message from every other node
+                                    // (rule 5's second half): two nodes in the section at once
+};
+using MutexBugKnob = BugKnobOf<MutexBugs>;
+const std::vector<MutexBugKnob>& mutex_bug_knobs();
+
 struct MutexConfig {
   double request_rate_per_s = 5;  // mean think time 1/rate between a release and the next request
   Nanos hold = 10 * kNanosPerMilli;  // time spent in the critical section
   Nanos start = 0;                   // no request before this time
   Nanos stop = kNever;               // no new request at or after this time
+  MutexBugs bugs;
 };
 
 // A request on the queue, ordered by (timestamp, node): the paper's total order "=>".

@@ -78,7 +78,7 @@ std::shared_ptr<Accepted> Acceptor::on_accept(const Accept& m, Outbox& out) {
   reply->ballot = m.ballot;
   reply->slot = m.slot;
   const Ballot promised = promised_for(m.slot);
-  if (m.ballot < promised) {  // P1a: that would break a promise
+  if (m.ballot < promised && !accept_below_promise_) {  // P1a: that would break a promise
     reply->ok = false;
     reply->promised = promised;
     return reply;

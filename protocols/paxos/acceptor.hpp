@@ -29,7 +29,9 @@ namespace synod::paxos {
 class Acceptor {
  public:
   enum class Scope { PerSlot, AllSlots };
-  Acceptor(Scope scope, Storage* storage) : scope_(scope), storage_(storage) {}
+  // accept_below_promise: the bug knob of that name (config.hpp), off in a correct acceptor.
+  Acceptor(Scope scope, Storage* storage, bool accept_below_promise = false)
+      : scope_(scope), storage_(storage), accept_below_promise_(accept_below_promise) {}
 
   // The ballot below which nothing may be accepted in `slot`.
   Ballot promised_for(int64_t slot) const;
@@ -50,6 +52,7 @@ class Acceptor {
 
   const Scope scope_;
   Storage* const storage_;
+  const bool accept_below_promise_;
   std::vector<std::string> violations_;
 };
 

@@ -1,9 +1,24 @@
 // Tunables of both Paxos flavours. All times are simulated nanoseconds.
 #pragma once
 
+#include <vector>
+
+#include "protocols/common/bug_knobs.hpp"
 #include "protocols/common/types.hpp"
 
 namespace synod::paxos {
+
+// Classic mistakes (protocol.bugs; docs/bugs.md), each tested at the rule it breaks.
+struct Bugs {
+  bool accept_below_promise = false;  // acceptor.cpp: accept a ballot below the one promised
+  bool ignore_accepted = false;       // proposer.cpp, multipaxos_node: propose our own value (a
+                                      // no-op) instead of the highest-ballot one the promises name
+  bool skip_recovery = false;         // multipaxos_leader.cpp: a new leader re-proposes nothing
+                                      // earlier leaders left accepted and puts new commands from
+                                      // its own first unchosen slot on, over what may be chosen
+};
+using BugKnob = BugKnobOf<Bugs>;
+const std::vector<BugKnob>& bug_knobs();
 
 struct Config {
   // Basic Paxos: after being pre-empted (a refusal naming a higher ballot) or timing out, a
@@ -33,6 +48,7 @@ struct Config {
   bool check_quorum = true;
   // Multi-Paxos: chosen slots sent (as Decides) in answer to one CatchUp.
   int catch_up_batch = 64;
+  Bugs bugs;
 };
 
 }  // namespace synod::paxos

@@ -152,12 +152,17 @@ void MultiPaxosNode::become_leader(Outbox& out) {
   int64_t last = std::max(learner_.highest_chosen(), prepare_from_ - 1);
   if (!recovered_.empty()) last = std::max(last, recovered_.rbegin()->first);
   next_slot_ = last + 1;
+  if (config_.bugs.skip_recovery) {  // the bug knob: new commands go where others may be chosen
+    next_slot_ = learner_.first_unchosen();
+    last = next_slot_ - 1;
+  }
   std::map<int64_t, AcceptedSlot> recovered = std::move(recovered_);
   recovered_.clear();
   for (int64_t slot = learner_.first_unchosen(); slot <= last && role_ == Role::Leader; ++slot) {
     if (learner_.is_chosen(slot)) continue;
     auto it = recovered.find(slot);
-    propose(slot, it == recovered.end() ? Value{} : it->second.value, out);
+    propose(slot, it == recovered.end() || config_.bugs.ignore_accepted ? Value{} : it->second.value,
+            out);
   }
   if (role_ != Role::Leader) return;
   send_heartbeats(out);  // establish ourselves at once, and show followers our commit point

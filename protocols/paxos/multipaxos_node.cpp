@@ -29,7 +29,7 @@ MultiPaxosNode::MultiPaxosNode(NodeId id, int cluster_size, Config config, Stora
       config_(config),
       storage_(storage),
       rng_(rng),
-      acceptor_(Acceptor::Scope::AllSlots, storage),
+      acceptor_(Acceptor::Scope::AllSlots, storage, config.bugs.accept_below_promise),
       learner_(storage) {
   assert(storage != nullptr);
   assert(cluster_size >= 1 && cluster_size <= (1 << kBallotNodeBits));

@@ -30,7 +30,7 @@ PaxosNode::PaxosNode(NodeId id, int cluster_size, Config config, Storage* storag
       config_(config),
       storage_(storage),
       rng_(rng),
-      acceptor_(Acceptor::Scope::PerSlot, storage),
+      acceptor_(Acceptor::Scope::PerSlot, storage, config.bugs.accept_below_promise),
       learner_(storage) {
   assert(storage != nullptr);
   assert(cluster_size >= 1 && cluster_size <= (1 << kBallotNodeBits));
@@ -169,6 +169,21 @@ void PaxosNode::on_client_request(Address from, const ClientRequest& m, Outbox& 
   }
   queue_.push_back({c, from});
   maybe_propose(out);
+}
+
+const std::vector<BugKnob>& bug_knobs() {
+  static const std::vector<BugKnob> knobs = {
+      {"accept-below-promise", &Bugs::accept_below_promise,
+       "an acceptor accepts a ballot lower than one it promised (P1a broken): an old proposer's "
+       "value is chosen after a newer one was, two values chosen for one slot"},
+      {"ignore-accepted", &Bugs::ignore_accepted,
+       "a proposer ignores the values the promises report (P2c broken) and proposes its own: a "
+       "chosen value is replaced"},
+      {"skip-recovery", &Bugs::skip_recovery,
+       "a new Multi-Paxos leader skips recovery and proposes new commands from its own first "
+       "unchosen slot: slots an earlier leader had chosen get a second value"},
+  };
+  return knobs;
 }
 
 }  // namespace synod::paxos

@@ -70,7 +70,7 @@ void PaxosNode::on_promise(Address from, const Promise& m, Outbox& out) {
   ++round_.granted;
   // P2c: propose the value of the highest-numbered proposal accepted by the promising majority.
   for (const AcceptedSlot& a : m.accepted) {
-    if (a.slot == round_.slot && a.ballot > round_.highest_accepted) {
+    if (a.slot == round_.slot && a.ballot > round_.highest_accepted && !config_.bugs.ignore_accepted) {
       round_.highest_accepted = a.ballot;
       round_.value = a.value;
     }

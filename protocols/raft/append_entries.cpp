@@ -58,7 +58,21 @@ void RaftNode::accept_append(Address from, const AppendEntries& m, Outbox& out) 
   // Steps 3-4: cut at the first real conflict, keep what matches, append the rest (persisted
   // before the reply leaves). Entries past the message's end are kept: a reordered older message
   // must never remove entries that a newer one delivered.
-  const Log::MergeResult merged = log_.merge(m.prev_log_index + 1, m.entries);
+  Log::MergeResult merged = log_.merge(m.prev_log_index + 1, m.entries);
+  if (config_.bugs.truncate_suffix &&
+      log_.last_index() > std::max(commit_index_, m.prev_log_index + static_cast<int64_t>(m.entries.size()))) {
+    // The knob: "delete everything after the new entries", matching or not (Figure 2 step 3
+    // says only on a conflict). A late, older AppendEntries then removes what a newer one
+    // delivered and this follower already acknowledged.
+    // (Never below our own commit index: that would be a follower destroying what it applied,
+    // which the node invariant names at once; the danger is the acknowledged, not yet known
+    // committed, tail the leader has counted.)
+    const int64_t keep =
+        std::max(commit_index_, m.prev_log_index + static_cast<int64_t>(m.entries.size()));
+    if (merged.truncated_from == 0 || merged.truncated_from > keep + 1) merged.truncated_from = keep + 1;
+    log_.cut_after(keep);
+    merged.changed = true;
+  }
   if (merged.truncated_from != 0 && merged.truncated_from <= commit_index_) {
     note_violation(fmt::format("AppendEntries from n{} cut committed entries from {} (commit={})",
                                from, merged.truncated_from, commit_index_));

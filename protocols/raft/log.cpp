@@ -70,6 +70,13 @@ Log::MergeResult Log::merge(int64_t first, const std::vector<Entry>& entries) {
   return result;
 }
 
+void Log::cut_after(int64_t index) {
+  if (index >= last_index()) return;
+  storage_->log.resize(static_cast<size_t>(index));
+  note_written(index + 1);
+  ++storage_->writes;
+}
+
 std::vector<Entry> Log::copy(int64_t from, int64_t to) const {
   assert(from >= 1 && to <= last_index());
   if (from > to) return {};

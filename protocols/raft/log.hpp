@@ -57,6 +57,10 @@ class Log {
   // therefore never removes an entry that matches. Requires 1 <= first <= last_index() + 1.
   MergeResult merge(int64_t first, const std::vector<Entry>& entries);
 
+  // Removes every entry after `index` (one persistent write if any). Only the bug knob
+  // truncate-suffix uses it: a correct follower cuts only at a conflict (merge).
+  void cut_after(int64_t index);
+
   // Copies of entries [from, to] (inclusive), for an AppendEntries message.
   std::vector<Entry> copy(int64_t from, int64_t to) const;
 

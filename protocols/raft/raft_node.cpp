@@ -121,6 +121,9 @@ const std::vector<BugKnob>& bug_knobs() {
        "n/2 counts as a majority: two leaders in one term, entries committed on disjoint halves"},
       {"local-reads", &Bugs::local_reads,
        "a deposed leader that does not know it yet answers reads from a stale state machine"},
+      {"truncate-suffix", &Bugs::truncate_suffix,
+       "a follower cuts its log after every AppendEntries' last entry: a late, reordered older "
+       "one removes entries it acknowledged, so a committed entry can be held by a minority"},
   };
   return knobs;
 }

@@ -32,6 +32,7 @@
 
 #include "protocols/common/kv_store.hpp"
 #include "protocols/common/message.hpp"
+#include "protocols/common/bug_knobs.hpp"
 #include "protocols/common/node.hpp"
 #include "protocols/common/rng.hpp"
 #include "protocols/common/types.hpp"
@@ -62,13 +63,11 @@ struct Bugs {
   bool minority_quorum = false;  // raft_node.hpp: a "majority" of n/2 (two leaders, split commits)
   bool local_reads = false;      // client.cpp: the leader answers reads from its state machine at
                                  // once, without confirming it still leads
+  bool truncate_suffix = false;  // append_entries.cpp: a follower drops every entry after an
+                                 // AppendEntries' last, matching or not
 };
 // The knobs by scenario name ("figure8", "vote-twice", ...), each with what it breaks.
-struct BugKnob {
-  const char* name;
-  bool Bugs::*flag;
-  const char* breaks;
-};
+using BugKnob = BugKnobOf<Bugs>;
 const std::vector<BugKnob>& bug_knobs();
 
 struct Config {

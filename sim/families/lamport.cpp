@@ -12,6 +12,7 @@
 #include "protocols/lamport/mutex_node.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/node_factory.hpp"
+#include "sim/families/bug_knobs.hpp"
 #include "sim/report/metrics.hpp"
 
 namespace synod::sim {
@@ -23,16 +24,19 @@ using ojson = nlohmann::ordered_json;
 struct MutexSection final : ProtocolConfig {
   double request_rate_per_s = 5;
   Nanos hold = 10 * kNanosPerMilli;
+  lamport::MutexBugs bugs;
 };
 
 struct LwwSection final : ProtocolConfig {
   Nanos anti_entropy = 100 * kNanosPerMilli;  // 0: off
+  lamport::LwwBugs bugs;
 };
 
 std::shared_ptr<const ProtocolConfig> parse_mutex(const Reader& rd, const Fields& f) {
   auto c = std::make_shared<MutexSection>();
   if (f.has("request_rate")) c->request_rate_per_s = rd.rate(f.get("request_rate"));
   if (f.has("hold")) c->hold = rd.positive_duration(f.get("hold"));
+  read_bug_knobs(rd, f, lamport::mutex_bug_knobs(), &c->bugs);
   return c;
 }
 
@@ -45,6 +49,7 @@ std::shared_ptr<const ProtocolConfig> parse_lww(const Reader& rd, const Fields& 
         ai.node.IsScalar() && (ai.node.Scalar() == "off" || ai.node.Scalar() == "false");
     c->anti_entropy = off ? 0 : rd.positive_duration(ai);
   }
+  read_bug_knobs(rd, f, lamport::lww_bug_knobs(), &c->bugs);
   return c;
 }
 
@@ -53,6 +58,7 @@ std::unique_ptr<ProtocolFactory> mutex_factory(const Scenario& s) {
   lamport::MutexConfig c;
   c.request_rate_per_s = p.request_rate_per_s;
   c.hold = p.hold;
+  c.bugs = p.bugs;
   c.start = s.workload.start_ns;
   c.stop = s.workload.stop_ns > 0 ? s.workload.stop_ns : s.duration_ns;
   return std::make_unique<VolatileNodeFactory<lamport::MutexNode, lamport::MutexConfig>>(
@@ -63,6 +69,7 @@ std::unique_ptr<ProtocolFactory> lww_factory(const Scenario& s) {
   lamport::LwwConfig c;
   const Nanos period = s.protocol.config_as<LwwSection>().anti_entropy;
   c.anti_entropy_interval = period > 0 ? period : kNever;
+  c.bugs = s.protocol.config_as<LwwSection>().bugs;
   return std::make_unique<VolatileNodeFactory<lamport::LwwNode, lamport::LwwConfig>>(
       s.node_count(), c);
 }
@@ -114,7 +121,7 @@ Family lamport_mutex_family() {
   Family f;
   f.name = "lamport-mutex";
   f.summary = "Lamport's 1978 mutual exclusion over logical clocks (no client operations)";
-  f.keys = {"request_rate", "hold"};
+  f.keys = {"request_rate", "hold", "bugs"};
   f.parse = parse_mutex;
   f.make_factory = mutex_factory;
   // It serves no client operations: nothing to linearize, no log to lose writes from.
@@ -131,7 +138,7 @@ Family lamport_lww_family() {
   Family f;
   f.name = "lamport-lww";
   f.summary = "a last-writer-wins store ordered by Lamport timestamps, with anti-entropy";
-  f.keys = {"anti_entropy"};
+  f.keys = {"anti_entropy", "bugs"};
   f.parse = parse_lww;
   f.make_factory = lww_factory;
   f.analysis.traits = {/*replicated_log=*/false, /*promises_linearizability=*/false};

@@ -8,6 +8,7 @@
 #include "analysis/events.hpp"
 #include "protocols/paxos/multipaxos_node.hpp"
 #include "protocols/paxos/paxos_node.hpp"
+#include "sim/families/bug_knobs.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/leader_timing.hpp"
 #include "sim/families/node_factory.hpp"
@@ -15,6 +16,17 @@
 namespace synod::sim {
 
 namespace {
+
+// Basic Paxos has no leader to recover: skip-recovery is Multi-Paxos's alone.
+const std::vector<paxos::BugKnob>& paxos_knobs() {
+  static const std::vector<paxos::BugKnob> knobs = [] {
+    std::vector<paxos::BugKnob> k;
+    for (const auto& knob : paxos::bug_knobs())
+      if (std::string(knob.name) != "skip-recovery") k.push_back(knob);
+    return k;
+  }();
+  return knobs;
+}
 
 // backoff: off | [min, max]
 std::shared_ptr<const ProtocolConfig> parse_paxos(const Reader& rd, const Fields& f) {
@@ -29,6 +41,7 @@ std::shared_ptr<const ProtocolConfig> parse_paxos(const Reader& rd, const Fields
           rd.duration_range(bi, "backoff", "off or a range like [10ms, 100ms]");
     }
   }
+  read_bug_knobs(rd, f, paxos_knobs(), &c->paxos.bugs);
   return c;
 }
 
@@ -40,6 +53,7 @@ std::shared_ptr<const ProtocolConfig> parse_multipaxos(const Reader& rd, const F
   c->paxos.heartbeat_interval = t.heartbeat;
   if (f.has("pre_vote")) c->paxos.pre_vote = rd.boolean(f.get("pre_vote"));
   if (f.has("check_quorum")) c->paxos.check_quorum = rd.boolean(f.get("check_quorum"));
+  read_bug_knobs(rd, f, paxos::bug_knobs(), &c->paxos.bugs);
   return c;
 }
 
@@ -62,7 +76,7 @@ Family paxos_family() {
   Family f;
   f.name = "paxos";
   f.summary = "Basic Paxos (the Synod protocol), one instance per log slot";
-  f.keys = {"backoff"};
+  f.keys = {"backoff", "bugs"};
   f.parse = parse_paxos;
   f.make_factory = paxos_factory<paxos::PaxosNode>;
   f.analysis = paxos_analysis();
@@ -73,7 +87,7 @@ Family multipaxos_family() {
   Family f;
   f.name = "multipaxos";
   f.summary = "Multi-Paxos: a stable leader that skips phase 1, gap filling and catch-up";
-  f.keys = {"election_timeout", "heartbeat", "pre_vote", "check_quorum"};
+  f.keys = {"election_timeout", "heartbeat", "pre_vote", "check_quorum", "bugs"};
   f.parse = parse_multipaxos;
   f.make_factory = paxos_factory<paxos::MultiPaxosNode>;
   f.analysis = paxos_analysis();

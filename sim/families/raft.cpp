@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "analysis/events.hpp"
+#include "sim/families/bug_knobs.hpp"
 #include "sim/families/family.hpp"
 #include "sim/families/leader_timing.hpp"
 #include "sim/families/node_factory.hpp"
@@ -39,15 +40,7 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
       rd.fail(f.get("reads"), "reads: lease needs check_quorum: true (followers refuse votes "
                               "inside the leader's lease only with check-quorum)");
   }
-  if (f.has("bugs")) {
-    std::vector<std::string> names;
-    for (const auto& k : raft::bug_knobs()) names.push_back(k.name);
-    for (const Item& item : rd.list_items(f.get("bugs"), "bugs")) {
-      const std::string name = rd.word(item, "bug", names);
-      for (const auto& k : raft::bug_knobs())
-        if (name == k.name) c->raft.bugs.*k.flag = true;
-    }
-  }
+  read_bug_knobs(rd, f, raft::bug_knobs(), &c->raft.bugs);
   if (f.has("max_clock_drift")) {
     const double d = rd.number(f.get("max_clock_drift"), "a fraction like 0.05");
     if (!(d >= 0 && d < 1))

@@ -1,6 +1,7 @@
 // Basic Paxos, one node at a time ("Paxos Made Simple", Lamport 2001): the acceptor's promise and
 // accept rules (§2.2, P1a/P1b), persistence before replying (§2.3), the proposer's value
 // adoption (P2c), learning (§2.4), gap filling, client answers and dedup.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include "tests/protocols/paxos_test_util.hpp"
@@ -57,6 +58,21 @@ TEST(PaxosAcceptor, RefusesAcceptBelowItsPromise) {
   ASSERT_EQ(events_of(n.out, EventType::Accept).size(), 1u);
   EXPECT_EQ(events_of(n.out, EventType::Accept)[0].command, "c2#1 write x 0");
   EXPECT_EQ(events_of(n.out, EventType::Accept)[0].term, b3_2);
+}
+
+// The bug knob accept-below-promise (config.hpp) breaks exactly that rule: the same accept is
+// taken, and the node's own invariant reports the broken promise.
+TEST(PaxosAcceptor, TheAcceptBelowPromiseKnobAcceptsWhatARealAcceptorRefuses) {
+  Config c = without_pre_vote();
+  c.bugs.accept_below_promise = true;
+  Node n(0, 3, c);
+  n.deliver(2, prepare(b3_2, 1));
+  const Accepted* a = nullptr;
+  EXPECT_NONFATAL_FAILURE(a = sent_to<Accepted>(n.deliver(1, accept(b2_1, 1, val(cmd(1, 1)))), 1),
+                          "accepted 'c1#1 write x 0' in ballot 2.1 below its promise 3.2");
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->ok);
+  EXPECT_EQ(n.storage.slots[1].accepted, b2_1);
 }
 
 // An acceptor may accept in a slot it never promised (phase 2 needs no phase 1 at this acceptor),

@@ -30,6 +30,19 @@ TEST(RaftBugs, Figure8CommitsAnEarlierTermsEntryByCounting) {
   }
 }
 
+// A reordered older AppendEntries (entries 1..1) arriving after a newer one (1..3): a correct
+// follower keeps 2 and 3, which match; with truncate-suffix it drops them though it acked them.
+TEST(RaftBugs, TruncateSuffixDropsAcknowledgedEntriesOnALateOlderAppend) {
+  for (bool on : {false, true}) {
+    SCOPED_TRACE(on ? "truncate-suffix on" : "off");
+    TestNode n(1, 3, {}, with_bug(&Bugs::truncate_suffix, on));
+    n.deliver(0, append_entries(4, 0, 0, 0, entries_with_terms({4, 4, 4}), 0));
+    ASSERT_EQ(n->storage().log.size(), 3u);
+    n.deliver(0, append_entries(4, 0, 0, 0, entries_with_terms({4}), 0));
+    EXPECT_EQ(n->storage().log.size(), on ? 1u : 3u);
+  }
+}
+
 TEST(RaftBugs, ForgetVoteVotesAgainInTheSameTermAfterARestart) {
   for (bool on : {false, true}) {
     SCOPED_TRACE(on ? "forget-vote on" : "off");

@@ -1,7 +1,10 @@
-// The bug knobs (protocol.bugs, protocols/raft/raft_node.hpp): each classic mistake switched on
-// must be caught by synod's checks within a small seed budget of scenarios/raft-harsh.yaml, by
-// `synod sweep --stop-at-first`; with no knob on, the same seeds are safe. The knobs not caught
-// within this budget (figure8, forget-vote) are in docs/bugs.md with what a longer sweep found.
+// The bug knobs (protocol.bugs: protocols/raft/raft_node.hpp, protocols/paxos/config.hpp,
+// protocols/lamport/*_node.hpp): each classic mistake switched on must be caught by synod's
+// checks within a small seed budget, by `synod sweep --stop-at-first` — Raft, Paxos and
+// Multi-Paxos on scenarios/raft-harsh.yaml (the same nemesis, the protocol swapped), LWW on
+// lamport-lww-partition, mutex on lamport-mutex-basic; with no knob on, the same seeds are safe.
+// The knobs not caught within this budget (figure8, forget-vote) are in docs/bugs.md with what
+// a longer sweep found.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -17,14 +20,32 @@ namespace fs = std::filesystem;
 struct Knob {
   const char* name;
   const char* caught_by;  // a kind the sweep must report
+  const char* protocol = "raft";
 };
+
+// The scenario a protocol's knobs are hunted with, with `bugs` (if any) switched on.
+std::string hunt_text(const std::string& protocol, const std::string& bugs) {
+  const std::string with = bugs.empty() ? "" : "\n  bugs: [" + bugs + "]";
+  if (protocol == "lamport-lww")
+    return replaced(scenario_text("lamport-lww-partition"), "  name: lamport-lww\n",
+                    "  name: lamport-lww" + with + "\n");
+  if (protocol == "lamport-mutex")
+    return replaced(scenario_text("lamport-mutex-basic"), "  name: lamport-mutex\n",
+                    "  name: lamport-mutex" + with + "\n");
+  std::string text = replaced(scenario_text("raft-harsh"), "  name: raft\n",
+                              "  name: " + protocol + with + "\n");
+  if (protocol == "paxos")  // Basic Paxos has no leader: none of the leader keys
+    text = replaced(text, "  election_timeout: [50ms, 100ms]\n  heartbeat: 20ms\n  pre_vote: false\n"
+                          "  check_quorum: false\n", "");
+  return text;
+}
 
 class BugKnob : public ::testing::TestWithParam<Knob> {};
 
 nlohmann::json sweep_with(const TempDir& dir, const std::string& bugs, const std::string& seeds,
-                          int expect_exit) {
-  std::string text = scenario_text("raft-harsh");
-  if (!bugs.empty()) text = replaced(text, "  name: raft\n", "  name: raft\n  bugs: [" + bugs + "]\n");
+                          int expect_exit, const std::string& protocol = "raft") {
+  const std::string text = hunt_text(protocol, bugs);
+  EXPECT_NE(text, hunt_text(protocol, bugs.empty() ? "x" : "")) << "the rewrite did not apply";
   const fs::path file = dir.path() / "harsh.yaml";
   std::ofstream(file) << text;
   const CommandResult r = run_command(std::string(SYNOD_BINARY) + " sweep " + file.string() +
@@ -37,7 +58,7 @@ nlohmann::json sweep_with(const TempDir& dir, const std::string& bugs, const std
 TEST_P(BugKnob, IsCaughtWithinTwentySeedsOfTheHarshScenario) {
   const Knob k = GetParam();
   TempDir dir(std::string("bug-") + k.name);
-  const auto p = sweep_with(dir, k.name, "1-20", 1);
+  const auto p = sweep_with(dir, k.name, "1-20", 1, k.protocol);
   ASSERT_GE(p["unsafe"].get<int>(), 1);
   EXPECT_TRUE(p["unsafe_by_kind"].contains(k.caught_by)) << p.dump(2);
 }
@@ -46,7 +67,8 @@ INSTANTIATE_TEST_SUITE_P(Raft, BugKnob,
                          ::testing::Values(Knob{"vote-twice", "invariant:election-safety"},
                                            Knob{"skip-log-check", "invariant:leader-completeness"},
                                            Knob{"minority-quorum", "invariant:election-safety"},
-                                           Knob{"local-reads", "not-linearizable"}),
+                                           Knob{"local-reads", "not-linearizable"},
+                                           Knob{"truncate-suffix", "invariant:leader-completeness"}),
                          [](const auto& info) {
                            std::string n = info.param.name;
                            for (char& c : n)
@@ -54,11 +76,52 @@ INSTANTIATE_TEST_SUITE_P(Raft, BugKnob,
                            return n;
                          });
 
-TEST(BugKnobs, WithEveryKnobOffTheSameSeedsAreSafe) {
-  TempDir dir("bug-none");
-  const auto p = sweep_with(dir, "", "1-20", 0);
+INSTANTIATE_TEST_SUITE_P(
+    Others, BugKnob,
+    ::testing::Values(Knob{"accept-below-promise", "invariant:promise-kept", "paxos"},
+                      Knob{"ignore-accepted", "invariant:paxos-agreement", "paxos"},
+                      Knob{"accept-below-promise", "invariant:promise-kept", "multipaxos"},
+                      Knob{"ignore-accepted", "invariant:paxos-agreement", "multipaxos"},
+                      Knob{"skip-recovery", "invariant:paxos-agreement", "multipaxos"},
+                      Knob{"arrival-order", "invariant:node-invariant", "lamport-lww"},
+                      Knob{"enter-without-acks", "invariant:mutual-exclusion", "lamport-mutex"}),
+    [](const auto& info) {
+      std::string n = std::string(info.param.protocol) + "_" + info.param.name;
+      for (char& c : n)
+        if (c == '-') c = '_';
+      return n;
+    });
+
+class KnobsOff : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(KnobsOff, TheSameSeedsAreSafe) {
+  TempDir dir(std::string("bug-none-") + GetParam());
+  const auto p = sweep_with(dir, "", "1-20", 0, GetParam());
   EXPECT_EQ(p["runs"], 20);
   EXPECT_EQ(p["unsafe"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(BugKnobs, KnobsOff,
+                         ::testing::Values("raft", "paxos", "multipaxos", "lamport-lww",
+                                           "lamport-mutex"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+TEST(BugKnobs, SkipRecoveryIsMultiPaxosOnly) {
+  TempDir dir("bug-paxos-skip");
+  const fs::path file = dir.path() / "x.yaml";
+  std::ofstream(file) << hunt_text("paxos", "skip-recovery");
+  const CommandResult r = run_command(std::string(SYNOD_BINARY) + " run " + file.string() +
+                                      " --quiet --out " + (dir.path() / "o").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown bug 'skip-recovery' (expected one of: accept-below-promise, "
+                          "ignore-accepted)"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(BugKnobs, AnUnknownKnobIsAnErrorNamingTheKnownOnes) {
