@@ -15,6 +15,8 @@ namespace {
 constexpr Nanos kRandomLatencyAdd = 100 * kNanosPerMilli;
 constexpr double kRandomLoss = 0.2;
 constexpr Nanos kRandomSkew = 500 * kNanosPerMilli;  // ahead or behind, at random
+constexpr double kRandomDuplicate = 0.3;
+constexpr Nanos kRandomReorder = 20 * kNanosPerMilli;
 }  // namespace
 
 Nemesis::Nemesis(const Scenario& scenario, ClusterControl* cluster, Rng rng)
@@ -61,14 +63,19 @@ void Nemesis::random_tick(size_t i, Nanos now) {
   random_active_[i] = Done{};
   const Nanos until = f.until_ns > 0 ? f.until_ns : scenario_.duration_ns;
   if (now >= until || f.menu.empty()) return;
-  FaultKind kind = f.menu[rng_.below(f.menu.size())];
+  const RandomChoice choice = f.menu[rng_.below(f.menu.size())];
+  const FaultKind kind = choice.kind;
   FaultSpec spec = f;
   spec.kind = kind;
-  spec.targets.kind = TargetSpec::Kind::Random;
-  spec.partition.kind = PartitionSpec::Kind::MajorityMinority;
+  spec.targets.kind = choice.leader ? TargetSpec::Kind::Leader : TargetSpec::Kind::Random;
+  spec.partition.kind =
+      choice.leader ? PartitionSpec::Kind::IsolateLeader : PartitionSpec::Kind::MajorityMinority;
   spec.latency_add_ns = kRandomLatencyAdd;
   spec.loss = kRandomLoss;
-  if (kind == FaultKind::Loss) spec.targets.kind = TargetSpec::Kind::All;
+  spec.duplicate = kRandomDuplicate;
+  spec.reorder_ns = kRandomReorder;
+  if (kind == FaultKind::Loss || kind == FaultKind::Duplicate || kind == FaultKind::Reorder)
+    spec.targets.kind = TargetSpec::Kind::All;
   if (kind == FaultKind::Skew) spec.skew_ns = rng_.below(2) == 0 ? kRandomSkew : -kRandomSkew;
   random_active_[i] = fire(spec, kind);
   schedule({std::min(now + f.every_ns, until), 0, Action::Type::RandomTick, i, {}});
@@ -157,6 +164,16 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
       for (NodeId n : d.nodes) net.set_loss(n, f.loss);
       record("loss", d.nodes, fmt::format("p={}", f.loss));
       break;
+    case FaultKind::Duplicate:
+      d.nodes = resolve(f.targets);
+      for (NodeId n : d.nodes) net.set_duplicate(n, f.duplicate);
+      record("duplicate", d.nodes, fmt::format("p={}", f.duplicate));
+      break;
+    case FaultKind::Reorder:
+      d.nodes = resolve(f.targets);
+      for (NodeId n : d.nodes) net.set_reorder(n, f.reorder_ns);
+      record("reorder", d.nodes, fmt::format("+[0, {}] per message", format_duration(f.reorder_ns)));
+      break;
     case FaultKind::Join:
     case FaultKind::Leave: {
       std::vector<NodeId> m = cluster_->members();
@@ -231,6 +248,14 @@ void Nemesis::undo(const Done& d) {
     case FaultKind::Loss:
       for (NodeId n : d.nodes) net.set_loss(n, 0);
       record("loss", d.nodes, "p=0 (end of window)");
+      break;
+    case FaultKind::Duplicate:
+      for (NodeId n : d.nodes) net.set_duplicate(n, 0);
+      record("duplicate", d.nodes, "p=0 (end of window)");
+      break;
+    case FaultKind::Reorder:
+      for (NodeId n : d.nodes) net.set_reorder(n, 0);
+      record("reorder", d.nodes, "off (end of window)");
       break;
     case FaultKind::Skew:
       for (NodeId n : d.nodes) cluster_->set_clock_offset(n, cluster_->clock_offset(n) - d.skew);

@@ -1,5 +1,6 @@
 #include "sim/engine/network.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -29,6 +30,8 @@ Network::Network(Config config, Rng rng, std::function<void(Address)> on_earlier
   blocked_.assign(static_cast<size_t>(n_nodes_) * n_nodes_, false);
   extra_latency_.assign(n_nodes_, 0);
   extra_loss_.assign(n_nodes_, 0.0);
+  extra_duplicate_.assign(n_nodes_, 0.0);
+  reorder_.assign(n_nodes_, 0);
   counters_.resize(static_cast<size_t>(MsgKind::kCount));
 }
 
@@ -69,11 +72,30 @@ void Network::send(Nanos now, Address src, Address dst, MessagePtr m, Stamp stam
   Nanos delay = base_latency(src, dst);
   if (is_node(src)) delay += extra_latency_[src];
   if (is_node(dst)) delay += extra_latency_[dst];
-  enqueue(now + delay + jitter(), src, dst, m, stamp);
-  if (config_.duplicate > 0 && rng_.chance(config_.duplicate)) {
-    c.duplicated++;
-    enqueue(now + delay + jitter(), src, dst, m, stamp);
+  // Draws in a fixed order (jitter, then reorder): operands of + are evaluated in no set order.
+  Nanos at = now + delay + jitter();
+  at += reorder_delay(src, dst);
+  enqueue(at, src, dst, m, stamp);
+  double dup = config_.duplicate;
+  if ((is_node(src) && extra_duplicate_[src] > 0) || (is_node(dst) && extra_duplicate_[dst] > 0)) {
+    double once = 1.0 - config_.duplicate;
+    if (is_node(src)) once *= 1.0 - extra_duplicate_[src];
+    if (is_node(dst)) once *= 1.0 - extra_duplicate_[dst];
+    dup = 1.0 - once;
   }
+  if (dup > 0 && rng_.chance(dup)) {
+    c.duplicated++;
+    Nanos again = now + delay + jitter();
+    again += reorder_delay(src, dst);
+    enqueue(again, src, dst, m, stamp);
+  }
+}
+
+Nanos Network::reorder_delay(Address src, Address dst) {
+  Nanos spread = 0;
+  if (is_node(src)) spread = reorder_[src];
+  if (is_node(dst)) spread = std::max(spread, reorder_[dst]);
+  return spread > 0 ? rng_.between(0, spread) : 0;
 }
 
 void Network::enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m,
@@ -136,6 +158,8 @@ void Network::heal() {
   clear_partitions();
   std::fill(extra_latency_.begin(), extra_latency_.end(), 0);
   clear_extra_loss();
+  std::fill(extra_duplicate_.begin(), extra_duplicate_.end(), 0.0);
+  std::fill(reorder_.begin(), reorder_.end(), 0);
 }
 
 void Network::clear_extra_loss() { std::fill(extra_loss_.begin(), extra_loss_.end(), 0.0); }

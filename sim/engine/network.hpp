@@ -12,8 +12,11 @@
 //   - the destination is down, or the (src, dst) pair is cut (partition or one-way cut): dropped;
 //   - otherwise lost with probability 1-(1-loss)(1-loss[src])(1-loss[dst]);
 //   - otherwise delivered after latency(src,dst) + extra[src] + extra[dst] + uniform[0, jitter]
-//     (or an exponential draw of mean jitter),
-//     and with probability `duplicate` delivered a second time with its own jitter.
+//     (or an exponential draw of mean jitter), + uniform[0, max(reorder[src], reorder[dst])]
+//     while a reorder window is on (so later messages overtake earlier ones),
+//     and with probability 1-(1-duplicate)(1-dup[src])(1-dup[dst]) delivered a second time with
+//     its own jitter.
+// A window's draws happen only while it is on: a run without one draws exactly as before.
 // A message is tagged with the destination's incarnation; if the destination crashed in between,
 // the message vanishes at delivery (the new incarnation never sees it).
 // Clients sit outside partitions and cuts: a partition splits the cluster, not its clients.
@@ -98,11 +101,13 @@ class Network {
   void set_partition(const std::vector<int>& group_of_node);
   void cut(NodeId from, NodeId to);  // one-way
   void clear_partitions();           // no partition, no cuts
-  void heal();                       // no partition, no cuts, no extra latency or loss
+  void heal();                       // no partition, no cuts, no latency/loss/duplicate/reorder window
   bool can_talk(NodeId from, NodeId to) const { return !blocked_[from * n_nodes_ + to]; }
   void add_latency(NodeId n, Nanos extra) { extra_latency_[n] += extra; }
   void set_loss(NodeId n, double p) { extra_loss_[n] = p; }
   void clear_extra_loss();
+  void set_duplicate(NodeId n, double p) { extra_duplicate_[n] = p; }
+  void set_reorder(NodeId n, Nanos spread) { reorder_[n] = spread; }
 
   Nanos base_latency(Address a, Address b) const;
   int n_nodes() const { return n_nodes_; }
@@ -122,6 +127,7 @@ class Network {
   bool is_node(Address a) const { return a < n_nodes_; }
   void enqueue(Nanos deliver_at, Address src, Address dst, const MessagePtr& m, const Stamp& stamp);
   Nanos jitter();
+  Nanos reorder_delay(Address src, Address dst);
 
   Config config_;
   int n_nodes_;
@@ -134,6 +140,8 @@ class Network {
   std::vector<bool> blocked_;  // n_nodes × n_nodes: true = from cannot reach to
   std::vector<Nanos> extra_latency_;  // per node
   std::vector<double> extra_loss_;    // per node
+  std::vector<double> extra_duplicate_;  // per node
+  std::vector<Nanos> reorder_;           // per node: extra uniform delay spread
   uint64_t next_seq_ = 0;
   std::vector<MessageCounters> counters_;
 };

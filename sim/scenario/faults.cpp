@@ -1,6 +1,6 @@
 // The faults section: the nemesis's schedule. Each fault has a time (`at`), one action (crash,
-// restart, partition, cut, heal, latency, loss, random) and, for some, a window (`for`) after which
-// it is undone. Keys in docs/scenarios.md, "faults".
+// restart, partition, cut, heal, latency, loss, duplicate, reorder, skew, random, join, leave,
+// transfer) and, for some, a window (`for`) after which it is undone. Keys in docs/scenarios.md, "faults".
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,8 +14,15 @@ namespace {
 const std::vector<std::string> kFaultTimingKeys = {"at", "for", "every", "until"};
 const std::vector<std::string> kFaultActions = {"crash", "restart", "partition", "cut",
                                                 "heal",  "latency", "loss",      "random",
-                                                "skew",  "join",    "leave",     "transfer"};
-const std::vector<std::string> kRandomMenu = {"crash", "partition", "latency", "loss", "skew"};
+                                                "skew",  "join",    "leave",     "transfer",
+                                                "duplicate", "reorder"};
+// Random menu entries: the name and what it fires (docs/scenarios.md, "Random faults").
+const std::vector<std::pair<std::string, RandomChoice>> kRandomMenu = {
+    {"crash", {FaultKind::Crash, false}},         {"crash-leader", {FaultKind::Crash, true}},
+    {"partition", {FaultKind::Partition, false}}, {"isolate-leader", {FaultKind::Partition, true}},
+    {"latency", {FaultKind::Latency, false}},     {"loss", {FaultKind::Loss, false}},
+    {"duplicate", {FaultKind::Duplicate, false}}, {"reorder", {FaultKind::Reorder, false}},
+    {"skew", {FaultKind::Skew, false}}};
 const std::vector<std::string> kPartitionShapes = {"isolate-leader", "majority-minority", "bridge",
                                                    "halves"};
 
@@ -55,7 +62,8 @@ FaultSpec fault(const Reader& rd, const Item& item) {
   const std::string action_key = entries[action].first;
   for (FaultKind k : {FaultKind::Crash, FaultKind::Restart, FaultKind::Partition, FaultKind::Cut,
                       FaultKind::Heal, FaultKind::Latency, FaultKind::Loss, FaultKind::Random,
-                      FaultKind::Skew, FaultKind::Join, FaultKind::Leave, FaultKind::Transfer}) {
+                      FaultKind::Skew, FaultKind::Join, FaultKind::Leave, FaultKind::Transfer,
+                      FaultKind::Duplicate, FaultKind::Reorder}) {
     if (action_key == fault_kind_name(k)) f.kind = k;
   }
 
@@ -78,7 +86,7 @@ FaultSpec fault(const Reader& rd, const Item& item) {
     if (f.kind == FaultKind::Restart || f.kind == FaultKind::Heal || f.kind == FaultKind::Random ||
         f.kind == FaultKind::Join || f.kind == FaultKind::Leave || f.kind == FaultKind::Transfer) {
       rd.fail(fo->first.Mark(), fmt::format("'for' does not apply to a {} fault (only crash, "
-                                         "partition, cut, latency, loss and skew are undone)",
+                                         "partition, cut, latency, loss, duplicate, reorder and skew are undone)",
                                          action_key));
     }
     f.for_ns = rd.positive_duration(value_item(fo->first, fo->second));
@@ -147,6 +155,18 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
       f->loss = rd.probability(l.required("p"));
       break;
     }
+    case FaultKind::Duplicate: {
+      Fields l(rd, v, "duplicate fault", {"targets", "p"});
+      f->targets = targets(rd, l.required("targets"), f->kind);
+      f->duplicate = rd.probability(l.required("p"));
+      break;
+    }
+    case FaultKind::Reorder: {
+      Fields l(rd, v, "reorder fault", {"targets", "spread"});
+      f->targets = targets(rd, l.required("targets"), f->kind);
+      f->reorder_ns = rd.positive_duration(l.required("spread"));
+      break;
+    }
     case FaultKind::Skew: {
       // {targets: n1, ahead: 300ms} or {targets: n1, behind: 300ms}
       Fields l(rd, v, "skew fault", {"targets", "ahead", "behind"});
@@ -181,24 +201,25 @@ void fault_action(const Reader& rd, const Item& v, FaultSpec* f) {
       f->targets.kind = TargetSpec::Kind::Names;
       f->targets.nodes = {rd.node_index(v)};
       break;
-    case FaultKind::Random:
+    case FaultKind::Random: {
+      std::vector<std::string> menu_names;
+      for (const auto& [name, choice] : kRandomMenu) menu_names.push_back(name);
       for (const Item& k : rd.list_items(v, "random")) {
         const std::string s = rd.text(k, "a fault kind");
-        if (!contains(kRandomMenu, s)) {
+        const auto it = std::find_if(kRandomMenu.begin(), kRandomMenu.end(),
+                                     [&](const auto& e) { return e.first == s; });
+        if (it == kRandomMenu.end()) {
           rd.fail(k, fmt::format("unknown fault '{}' for random (expected one of: {})", s,
-                              join(kRandomMenu)));
+                                 join(menu_names)));
         }
-        for (FaultKind m : {FaultKind::Crash, FaultKind::Partition, FaultKind::Latency,
-                            FaultKind::Loss, FaultKind::Skew}) {
-          if (s != fault_kind_name(m)) continue;
-          if (std::find(f->menu.begin(), f->menu.end(), m) != f->menu.end()) {
-            rd.fail(k, fmt::format("'{}' is listed twice", s));
-          }
-          f->menu.push_back(m);
+        if (std::find(f->menu.begin(), f->menu.end(), it->second) != f->menu.end()) {
+          rd.fail(k, fmt::format("'{}' is listed twice", s));
         }
+        f->menu.push_back(it->second);
       }
       if (f->menu.empty()) rd.fail(v, "random needs at least one fault kind to choose from");
       break;
+    }
   }
 }
 

@@ -230,6 +230,10 @@ const char* fault_kind_name(FaultKind k) {
       return "random";
     case FaultKind::Skew:
       return "skew";
+    case FaultKind::Duplicate:
+      return "duplicate";
+    case FaultKind::Reorder:
+      return "reorder";
     case FaultKind::Join:
       return "join";
     case FaultKind::Transfer:

@@ -193,6 +193,8 @@ enum class FaultKind {
   Join,       // add the targets to the membership (protocols that change membership: quorum)
   Leave,      // remove the targets from the membership
   Transfer,   // the leader hands leadership to the target (protocols that transfer: raft)
+  Duplicate,  // raise the duplication probability of messages to or from the targets
+  Reorder,    // delay each message to or from the targets by an extra uniform [0, spread]
 };
 const char* fault_kind_name(FaultKind k);
 
@@ -224,6 +226,14 @@ struct PartitionSpec {
   std::vector<std::vector<int>> groups;
 };
 
+// One entry of a random fault's menu: a kind, and for crash and partition whether it follows the
+// leader (`crash-leader`: the leader crashes; `isolate-leader`: the leader alone | the rest).
+struct RandomChoice {
+  FaultKind kind = FaultKind::Crash;
+  bool leader = false;
+  bool operator==(const RandomChoice& o) const { return kind == o.kind && leader == o.leader; }
+};
+
 struct FaultSpec {
   SourceLoc loc;
   FaultKind kind = FaultKind::Crash;
@@ -234,11 +244,13 @@ struct FaultSpec {
   std::vector<int> cut_from, cut_to;  // Cut
   Nanos latency_add_ns = 0; // Latency: extra one-way delay
   double loss = 0;          // Loss: drop probability while active
+  double duplicate = 0;     // Duplicate: probability of a second delivery while active
+  Nanos reorder_ns = 0;     // Reorder: the extra delay's spread
   Nanos skew_ns = 0;        // Skew: added to the targets' clocks (negative: behind)
   // Random
   Nanos every_ns = 0;
   Nanos until_ns = 0;              // last time it may fire; default: the scenario duration
-  std::vector<FaultKind> menu;     // among Crash, Partition, Latency, Loss
+  std::vector<RandomChoice> menu;
 };
 
 struct ReportSpec {

@@ -134,6 +134,44 @@ TEST(Network, ExtraLatencyAndLossPerNode) {
   EXPECT_EQ(net.totals().dropped_loss, 1u);
 }
 
+TEST(Network, DuplicationWindowPerNodeAndItsEnd) {
+  Network net(config(3, 1), Rng(5), [](Address) {});
+  net.set_duplicate(1, 0.5);  // messages to or from n2 are doubled half the time
+  const int n = 4000;
+  for (int i = 0; i < n; ++i) net.send(0, 0, 1, std::make_shared<Tag>(i));
+  for (int i = 0; i < n; ++i) net.send(0, 0, 2, std::make_shared<Tag>(i));  // n1 -> n3: untouched
+  const MessageCounters& k = net.counters()[static_cast<size_t>(MsgKind::Ping)];
+  EXPECT_NEAR(static_cast<double>(k.duplicated) / n, 0.5, 0.03);
+  EXPECT_EQ(drain(net, 2).size(), static_cast<size_t>(n));
+  EXPECT_EQ(drain(net, 1).size(), n + k.duplicated);
+  const uint64_t before = k.duplicated;
+  net.heal();  // ends the window
+  for (int i = 0; i < n; ++i) net.send(0, 0, 1, std::make_shared<Tag>(i));
+  EXPECT_EQ(k.duplicated, before);
+}
+
+TEST(Network, ReorderWindowLetsLaterMessagesOvertakeOnlyWhileOn) {
+  Network net(config(2, 5), Rng(7), [](Address) {});  // no jitter: FIFO unless reordered
+  auto inversions = [&] {
+    auto got = drain(net, 1);
+    int inv = 0;
+    Nanos latest = 0;
+    for (size_t i = 1; i < got.size(); ++i) inv += got[i].second < got[i - 1].second;
+    for (const auto& g : got) latest = std::max(latest, g.first);
+    return std::make_pair(inv, latest);
+  };
+  for (int i = 0; i < 200; ++i) net.send(i * kNanosPerMilli / 10, 0, 1, std::make_shared<Tag>(i));
+  EXPECT_EQ(inversions().first, 0);
+  net.set_reorder(0, 20 * kNanosPerMilli);
+  for (int i = 0; i < 200; ++i) net.send(i * kNanosPerMilli / 10, 0, 1, std::make_shared<Tag>(i));
+  const auto [inv, latest] = inversions();
+  EXPECT_GT(inv, 50);
+  EXPECT_LE(latest, (199 * kNanosPerMilli / 10) + 25 * kNanosPerMilli);  // at most +spread
+  net.heal();
+  for (int i = 0; i < 200; ++i) net.send(i * kNanosPerMilli / 10, 0, 1, std::make_shared<Tag>(i));
+  EXPECT_EQ(inversions().first, 0);
+}
+
 TEST(Network, SameSeedSameFates) {
   auto c = config(3, 2);
   c.loss = 0.3;

@@ -153,8 +153,10 @@ TEST(ScenarioGood, FullFaultsAreSortedStablyAndKeepTheirLines) {
   EXPECT_EQ(f[5].for_ns, 2 * kS);
   EXPECT_EQ(f[6].every_ns, 3 * kS);
   EXPECT_EQ(f[6].until_ns, 28 * kS);
-  EXPECT_EQ(f[6].menu, (std::vector<FaultKind>{FaultKind::Crash, FaultKind::Partition,
-                                               FaultKind::Latency, FaultKind::Loss}));
+  EXPECT_EQ(f[6].menu, (std::vector<RandomChoice>{{FaultKind::Crash, false},
+                                                  {FaultKind::Partition, false},
+                                                  {FaultKind::Latency, false},
+                                                  {FaultKind::Loss, false}}));
   EXPECT_EQ(f[7].targets.kind, TargetSpec::Kind::Names);
   EXPECT_EQ(f[7].targets.nodes, (std::vector<int>{3, 4}));
   EXPECT_DOUBLE_EQ(f[7].loss, 0.3);
@@ -214,9 +216,33 @@ TEST(ScenarioGood, EveryTargetWordAndPartitionShape) {
   EXPECT_EQ(f[9].partition.kind, PartitionSpec::Kind::Bridge);
   EXPECT_EQ(f[10].partition.kind, PartitionSpec::Kind::Halves);
   EXPECT_EQ(f[11].kind, FaultKind::Random);
-  EXPECT_EQ(f[11].menu, (std::vector<FaultKind>{FaultKind::Loss}));
+  EXPECT_EQ(f[11].menu, (std::vector<RandomChoice>{{FaultKind::Loss, false}}));
   EXPECT_EQ(f[11].every_ns, 2 * kS);
   EXPECT_EQ(f[11].until_ns, 60 * kS);  // default: the duration
+}
+
+TEST(ScenarioGood, DuplicateReorderAndLeaderFollowingRandomFaults) {
+  const Scenario s = parse_with(
+      "faults:\n"
+      "  - {at: 1s, for: 2s, duplicate: {targets: [n1, n2], p: 0.25}}\n"
+      "  - {at: 2s, reorder: {targets: all, spread: 30ms}}\n"
+      "  - {at: 3s, every: 100ms, random: [crash-leader, isolate-leader, duplicate, reorder, crash]}\n");
+  const auto& f = s.faults;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].kind, FaultKind::Duplicate);
+  EXPECT_DOUBLE_EQ(f[0].duplicate, 0.25);
+  EXPECT_EQ(f[0].targets.nodes, (std::vector<int>{0, 1}));
+  EXPECT_EQ(f[0].for_ns, 2 * kS);
+  EXPECT_EQ(f[1].kind, FaultKind::Reorder);
+  EXPECT_EQ(f[1].reorder_ns, 30 * kMs);
+  EXPECT_EQ(f[1].targets.kind, TargetSpec::Kind::All);
+  EXPECT_EQ(f[2].menu, (std::vector<RandomChoice>{{FaultKind::Crash, true},
+                                                  {FaultKind::Partition, true},
+                                                  {FaultKind::Duplicate, false},
+                                                  {FaultKind::Reorder, false},
+                                                  {FaultKind::Crash, false}}));
+  EXPECT_STREQ(fault_kind_name(FaultKind::Duplicate), "duplicate");
+  EXPECT_STREQ(fault_kind_name(FaultKind::Reorder), "reorder");
 }
 
 TEST(ScenarioGood, Edges) {

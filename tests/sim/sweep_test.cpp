@@ -100,7 +100,7 @@ TEST_P(Sweep, SafeOnEverySeedAndMakesTheExpectedProgress) {
       EXPECT_GT(ok_in_window(history, 6.0, 9.0).ok_invoked_and_completed, 100)
           << "no progress after the whole cluster restarted";
     }
-    if (scenario == "raft-harsh") {
+    if (scenario == "raft-harsh" || scenario == "raft-nemesis") {
       // Healed at 6 s: the cluster serves again before the load stops at 7.5 s.
       EXPECT_GT(ok_in_window(history, 6.5, 7.5).ok_invoked_and_completed, 50);
     }
@@ -186,7 +186,7 @@ INSTANTIATE_TEST_SUITE_P(Raft, Sweep,
                          ::testing::Values("raft-basic", "raft-leader-crash",
                                            "raft-minority-partition", "raft-majority-partition",
                                            "raft-lossy-network", "raft-full-restart",
-                                           "raft-random-faults", "raft-harsh", "raft-regions",
+                                           "raft-random-faults", "raft-harsh", "raft-nemesis", "raft-regions",
                                            "raft-membership-change", "raft-leadership-transfer",
                                            "shards-raft-failover", "shards-raft-rebalance"),
                          ScenarioParamName());
