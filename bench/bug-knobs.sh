@@ -6,11 +6,15 @@
 # ~10 runs/s on 2 cores: the knobs caught at once take seconds, each one never caught (and each
 # knobs-off line) takes SEEDS / 10 s.
 #
-#   bench/bug-knobs.sh [BUILD_DIR] [SEEDS]      (defaults: build, 1000)
+#   bench/bug-knobs.sh [BUILD_DIR] [SEEDS] [NEMESIS] [PROTOCOLS]
+#     defaults: build, 1000, raft-harsh, every protocol. NEMESIS: the consensus protocols'
+#     scenario (e.g. raft-nemesis); PROTOCOLS: a regex on the protocol (e.g. '^raft$').
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 seeds="${2:-1000}"
+nemesis="${3:-raft-harsh}"
+only="${4:-.}"
 synod="$build/synod"
 [ -x "$synod" ] || { echo "bug-knobs: no synod binary at $synod" >&2; exit 2; }
 work="$(mktemp -d)"
@@ -26,14 +30,15 @@ scenario_for() {  # protocol knob file
       sed "s/^  name: lamport-mutex$/  name: lamport-mutex$with/" "$root/scenarios/lamport-mutex-basic.yaml" > "$file" ;;
     paxos)
       sed "s/^  name: raft$/  name: paxos$with/; /^  election_timeout:\|^  heartbeat:\|^  pre_vote:\|^  check_quorum:/d" \
-        "$root/scenarios/raft-harsh.yaml" > "$file" ;;
+        "$root/scenarios/$nemesis.yaml" > "$file" ;;
     *)
-      sed "s/^  name: raft$/  name: $protocol$with/" "$root/scenarios/raft-harsh.yaml" > "$file" ;;
+      sed "s/^  name: raft$/  name: $protocol$with/" "$root/scenarios/$nemesis.yaml" > "$file" ;;
   esac
 }
 
 printf '%-14s %-22s %-11s %-10s %s\n' protocol knob first-seed runs/s caught-by
 while read -r protocol knob; do
+  [[ "$protocol" =~ $only ]] || continue
   file="$work/$protocol-$knob.yaml"
   scenario_for "$protocol" "$knob" "$file"
   "$synod" sweep "$file" --seeds "1-$seeds" --stop-at-first --out "$work/$protocol-$knob" \

@@ -51,6 +51,19 @@ struct SweepFlags {
 };
 int sweep_command(const SweepFlags& flags);
 
+struct ShrinkFlags {
+  std::string scenario_file;
+  uint64_t seed = 0;
+  std::string out_dir;  // empty: out/<name>-shrink
+  int jobs = 0;         // 0: the number of cores
+  int max_runs = 2000;  // candidate runs at most
+  int other_seeds = 8;  // a candidate that passes under the current seed is tried under 1..this
+  std::string keep;     // the unsafe kind that must remain; empty: any of the original's
+  double check_timeout_s = 60;
+};
+// 0: a shrunk scenario written (it still fails); 2: bad input, or the seed does not fail.
+int shrink_command(const ShrinkFlags& flags);
+
 // A duration flag ("--check-timeout 60s") in seconds, read by the program's one duration parser;
 // on a mistake prints "synod: FLAG: <what is wrong>" and returns nullopt.
 std::optional<double> duration_flag(const std::string& flag, const std::string& text);

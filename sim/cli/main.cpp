@@ -5,6 +5,7 @@
 //   synod compare SCENARIO --vary protocol.KEY=a,b        ... or several values of one key
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
 // write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#include <unistd.h>
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
@@ -42,9 +43,9 @@ int main(int argc, char** argv) {
   // A mistyped command gets a message that names it, not "a subcommand is required".
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string cmd = argv[1];
-    if (cmd != "run" && cmd != "check" && cmd != "compare" && cmd != "sweep") {
+    if (cmd != "run" && cmd != "check" && cmd != "compare" && cmd != "sweep" && cmd != "shrink") {
       std::cerr << "synod: unknown command '" << cmd
-                << "' (expected run, compare, sweep or check; see synod --help)\n";
+                << "' (expected run, compare, sweep, shrink or check; see synod --help)\n";
       return 2;
     }
   }
@@ -101,6 +102,28 @@ int main(int argc, char** argv) {
   sweep->add_flag("--stop-at-first", sweep_flags.stop_at_first,
                   "start no seed above the lowest unsafe one (all seeds below it still run)");
 
+  CLI::App* shrink = app.add_subcommand(
+      "shrink", "reduce a failing run (fewer faults, clients, operations, nodes, a shorter run) to "
+                "the smallest scenario file that still fails the same way");
+  synod::cli::ShrinkFlags shrink_flags;
+  std::string shrink_seed;
+  shrink->add_option("scenario", shrink_flags.scenario_file, "scenario YAML file")->required();
+  shrink->add_option("--seed", shrink_seed, "the failing seed (from synod sweep)")->required();
+  shrink->add_option("--out", shrink_flags.out_dir, "output directory (default: out/<name>-shrink)");
+  shrink->add_option("--jobs,-j", shrink_flags.jobs,
+                     "candidate runs in parallel, 1..1024 (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
+  shrink->add_option("--keep", shrink_flags.keep,
+                     "the way it must still fail, e.g. invariant:state-machine-safety (default: any "
+                     "of the ways the original run fails)");
+  shrink->add_option("--other-seeds", shrink_flags.other_seeds,
+                     "a candidate that no longer fails under the seed is tried under seeds 1..this")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  shrink->add_option("--max-runs", shrink_flags.max_runs, "stop after this many candidate runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,6 +164,17 @@ int main(int argc, char** argv) {
     if (!t) return 2;
     sweep_flags.check_timeout_s = *t;
     return synod::cli::sweep_command(sweep_flags);
+  }
+  if (shrink->parsed()) {
+    const auto seed = seed_flag(shrink_seed);
+    if (!seed) return 2;
+    shrink_flags.seed = *seed;
+    if (shrink_flags.jobs == 0)
+      shrink_flags.jobs = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    auto t = synod::cli::duration_flag("--check-timeout", run_check_timeout);
+    if (!t) return 2;
+    shrink_flags.check_timeout_s = *t;
+    return synod::cli::shrink_command(shrink_flags);
   }
   if (check->parsed()) {
     synod::analysis::CheckCommandOptions o;

@@ -53,17 +53,6 @@ struct SweepRun {
   bool resumed = false;
 };
 
-// What made a run unsafe, as short names (the same tests as run_is_unsafe).
-std::vector<std::string> unsafe_kinds(const RunAnalysis& a) {
-  std::set<std::string> kinds;
-  for (const auto& v : a.invariants.violations) kinds.insert("invariant:" + v.name);
-  if (!a.lost_writes.empty()) kinds.insert("lost-acknowledged-writes");
-  if (a.verdict == "not-linearizable" && a.promised_linearizability) kinds.insert("not-linearizable");
-  for (const ReportSection& s : a.sections)
-    if (s.unsafe) kinds.insert("section:" + s.key);
-  return {kinds.begin(), kinds.end()};
-}
-
 // The child: one run, its record, and on a safety problem its whole output. Exit code as
 // `synod run`: 0 safe, 1 unsafe, 3 crashed.
 [[noreturn]] void child_run(const Scenario& s, const SweepRun& run, const std::string& fingerprint,

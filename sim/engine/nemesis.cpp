@@ -77,8 +77,27 @@ void Nemesis::random_tick(size_t i, Nanos now) {
   if (kind == FaultKind::Loss || kind == FaultKind::Duplicate || kind == FaultKind::Reorder)
     spec.targets.kind = TargetSpec::Kind::All;
   if (kind == FaultKind::Skew) spec.skew_ns = rng_.below(2) == 0 ? kRandomSkew : -kRandomSkew;
-  random_active_[i] = fire(spec, kind);
-  schedule({std::min(now + f.every_ns, until), 0, Action::Type::RandomTick, i, {}});
+  const Done d = fire(spec, kind);
+  random_active_[i] = d;
+  const Nanos next = std::min(now + f.every_ns, until);
+  schedule({next, 0, Action::Type::RandomTick, i, {}});
+  // The same, as a fixed fault.
+  FaultSpec fixed;
+  fixed.loc = f.loc;
+  fixed.kind = kind;
+  fixed.at_ns = now;
+  fixed.for_ns = next - now;
+  fixed.targets.kind = TargetSpec::Kind::Names;
+  fixed.targets.nodes = d.nodes;
+  fixed.latency_add_ns = spec.latency_add_ns;
+  fixed.loss = spec.loss;
+  fixed.duplicate = spec.duplicate;
+  fixed.reorder_ns = spec.reorder_ns;
+  fixed.skew_ns = spec.skew_ns;
+  fixed.partition.kind = PartitionSpec::Kind::Groups;
+  fixed.partition.groups = d.groups;
+  const bool did_nothing = kind == FaultKind::Partition ? d.groups.size() < 2 : d.nodes.empty();
+  if (!did_nothing && fixed.for_ns > 0) random_fired_.push_back(std::move(fixed));
 }
 
 Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
@@ -120,6 +139,7 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
         net.set_partition(group_of);
       }
       for (const auto& g : groups) shown.push_back(fmt::format("{}", fmt::join(names(g), ",")));
+      d.groups = groups;
       FaultRecord r{cluster_->now(), "partition", shown,
                     f.partition.kind == PartitionSpec::Kind::Bridge ? "last group is the bridge" : ""};
       records_.push_back(r);

@@ -56,6 +56,10 @@ class Nemesis {
   const std::vector<FaultRecord>& records() const { return records_; }
   // Live nodes currently crashed by the nemesis.
   std::vector<NodeId> crashed() const;
+  // Every random fault as it fired, written out as the fixed fault that does the same (named
+  // targets, explicit groups, a `for` up to the next draw): `synod shrink` replaces a random fault
+  // by these, and since the nemesis draws from its own stream the run is unchanged.
+  const std::vector<FaultSpec>& random_fired() const { return random_fired_; }
 
  private:
   // What was done, so that it can be undone.
@@ -64,6 +68,7 @@ class Nemesis {
     std::vector<NodeId> nodes;
     Nanos latency_add = 0;
     Nanos skew = 0;
+    std::vector<std::vector<NodeId>> groups;  // Partition
   };
   struct Action {
     Nanos at;
@@ -71,7 +76,13 @@ class Nemesis {
     enum class Type { Fire, Undo, RandomTick } type;
     size_t fault;  // index into faults
     Done done;     // Undo
-    bool operator>(const Action& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    // At one instant a window that ends goes before a fault that starts (so a fault with `for`
+    // ending where the next begins behaves as a random fault's undo-then-draw); then in order.
+    bool operator>(const Action& o) const {
+      if (at != o.at) return at > o.at;
+      if ((type == Type::Undo) != (o.type == Type::Undo)) return o.type == Type::Undo;
+      return seq > o.seq;
+    }
   };
 
   void schedule(Action a);
@@ -91,6 +102,7 @@ class Nemesis {
   uint64_t next_seq_ = 0;
   std::vector<Done> random_active_;  // per fault index: the random fault now in force
   std::vector<FaultRecord> records_;
+  std::vector<FaultSpec> random_fired_;
 };
 
 }  // namespace synod::sim

@@ -364,6 +364,7 @@ void Runner::run() {
   result_->events = recorder_.take_events();
   result_->node_violations = recorder_.node_violations();
   result_->faults = nemesis.records();
+  result_->random_fired = nemesis.random_fired();
   result_->messages = network_->counters();
   result_->elections_started = recorder_.elections_started();
   result_->leaders_elected = recorder_.leaders_elected();

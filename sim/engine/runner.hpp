@@ -33,6 +33,7 @@ struct RunResult {
   std::vector<analysis::RunEvent> events;
   std::vector<analysis::InvariantViolation> node_violations;  // reported by the nodes themselves
   std::vector<FaultRecord> faults;
+  std::vector<FaultSpec> random_fired;  // Nemesis::random_fired(): for `synod shrink`
   std::vector<MessageCounters> messages;  // by MsgKind
   std::vector<std::string> message_kind_names;
   uint64_t elections_started = 0;

@@ -92,6 +92,16 @@ bool run_is_unsafe(const RunAnalysis& a) {
          (a.verdict == "not-linearizable" && a.promised_linearizability);
 }
 
+std::vector<std::string> unsafe_kinds(const RunAnalysis& a) {
+  std::set<std::string> kinds;
+  for (const auto& v : a.invariants.violations) kinds.insert("invariant:" + v.name);
+  if (!a.lost_writes.empty()) kinds.insert("lost-acknowledged-writes");
+  if (a.verdict == "not-linearizable" && a.promised_linearizability) kinds.insert("not-linearizable");
+  for (const ReportSection& s : a.sections)
+    if (s.unsafe) kinds.insert("section:" + s.key);
+  return {kinds.begin(), kinds.end()};
+}
+
 RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks, const AnalysisOptions& options) {
   RunAnalysis a;
   if (hooks.invariants) a.invariants = hooks.invariants(r.events, r.scenario.cluster.node_names);

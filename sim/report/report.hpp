@@ -85,6 +85,9 @@ RunAnalysis analyze_run(const RunResult& r, const AnalysisHooks& hooks,
 // A safety problem: an invariant violation, a lost acknowledged write, or a non-linearizable
 // history from a protocol that promises linearizability. `synod run` exits 1 on it.
 bool run_is_unsafe(const RunAnalysis& a);
+// What made a run unsafe, as short sorted names ("invariant:election-safety",
+// "lost-acknowledged-writes", "not-linearizable", "section:<key>"); empty for a safe run.
+std::vector<std::string> unsafe_kinds(const RunAnalysis& a);
 // Latencies (ms, sorted) of the operations that completed ok: the reads, or the updates (writes
 // and compare-and-sets).
 std::vector<double> ok_latencies_ms(const RunResult& r, bool reads);
