@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,8 +49,16 @@ struct SweepFlags {
   int jobs = 0;         // 0: the number of cores
   bool stop_at_first = false;
   double check_timeout_s = 60;
+  bool slurm = false;         // submit as a Slurm job array, then merge (sweep_slurm.cpp)
+  int slurm_chunk = 100;      // seeds per array task
+  std::string slurm_args;     // more sbatch options, e.g. "--partition=short --time=1:00:00"
+  bool records_only = false;  // a Slurm task: write the runs' records, no summary
 };
 int sweep_command(const SweepFlags& flags);
+// Runs the sweep's seeds as a Slurm job array writing records into `out`; false if it could not
+// be submitted (the message printed).
+bool sweep_on_slurm(const SweepFlags& flags, const std::vector<uint64_t>& seeds,
+                    const std::filesystem::path& out);
 
 struct ShrinkFlags {
   std::string scenario_file;

@@ -101,6 +101,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   sweep->add_flag("--stop-at-first", sweep_flags.stop_at_first,
                   "start no seed above the lowest unsafe one (all seeds below it still run)");
+  sweep->add_flag("--slurm", sweep_flags.slurm,
+                  "run the seeds as a Slurm job array (sbatch --wait), then merge the results here; "
+                  "-j is the CPUs per task");
+  sweep->add_option("--slurm-chunk", sweep_flags.slurm_chunk, "seeds per Slurm array task")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  sweep->add_option("--slurm-args", sweep_flags.slurm_args,
+                    "more sbatch options, e.g. \"--partition=short --time=2:00:00\"");
+  sweep->add_flag("--records-only", sweep_flags.records_only,
+                  "write each run's record, no summary (what a Slurm task runs)")
+      ->group("");
 
   CLI::App* shrink = app.add_subcommand(
       "shrink", "reduce a failing run (fewer faults, clients, operations, nodes, a shorter run) to "

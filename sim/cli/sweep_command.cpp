@@ -154,6 +154,10 @@ int sweep_command(const SweepFlags& flags) {
     return 2;
   }
 
+  if (flags.slurm && !flags.records_only) {
+    if (!sweep_on_slurm(flags, seeds, out)) return 2;
+  }
+
   // Finished runs of an earlier sweep of the same scenario are kept.
   size_t resumed = 0;
   for (SweepRun& r : runs) {
@@ -221,6 +225,11 @@ int sweep_command(const SweepFlags& flags) {
   if (progress) fmt::print(stderr, "\n");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (flags.records_only) {
+    for (const SweepRun& r : runs)
+      if (r.status != -1 && r.status != 0 && r.status != 1) return 2;
+    return 0;
+  }
 
   // The summary, from the records, in (protocol, seed) order.
   ojson summary;
@@ -302,9 +311,10 @@ int sweep_command(const SweepFlags& flags) {
     std::cerr << "synod: sweep: " << e.what() << "\n";
     return 2;
   }
-  std::cout << fmt::format("synod sweep: {} — seeds {}, {} runs ({} from an earlier sweep), "
+  std::cout << fmt::format("synod sweep: {} — seeds {}, {} runs ({} {}), "
                            "{} run now at {:.1f} runs/s\n",
-                           s.name, flags.seeds, runs.size(), resumed, finished,
+                           s.name, flags.seeds, runs.size(), resumed,
+                           flags.slurm ? "done by the Slurm job" : "from an earlier sweep", finished,
                            wall > 0 ? finished / wall : 0.0);
   std::cout << table;
   std::cout << fmt::format("wrote {}/sweep.json, sweep.csv\n", out.string());
