@@ -4,8 +4,8 @@
 // Multi-Paxos on scenarios/raft-harsh.yaml (the same nemesis, the protocol swapped), LWW on
 // lamport-lww-partition, mutex on lamport-mutex-basic; with no knob on, the same seeds are safe.
 // figure8 needs a light load and faults that follow the leader (bench/figure8-hunt.yaml); its
-// shrunk counterexample is scenarios/raft-figure8.yaml. forget-vote, not caught within this
-// budget, is in docs/bugs.md with what a longer sweep found.
+// shrunk counterexample is scenarios/raft-figure8.yaml. forget-vote needs slow messages and
+// crashes shorter than an election (bench/forget-vote-hunt.yaml); docs/bugs.md says why.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -121,6 +121,24 @@ TEST(BugKnobs, Figure8IsCaughtByTheLeaderFollowingHunt) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const auto p = read_json(dir.path() / "out" / "sweep.json")["protocols"][0];
   EXPECT_TRUE(p["unsafe_by_kind"].contains("invariant:state-machine-safety")) << p.dump(2);
+}
+
+// forget-vote needs a restarted server to hear the very term it voted in: slow messages, crashes
+// shorter than an election (bench/forget-vote-hunt.yaml). Without the knob the same seeds are safe.
+TEST(BugKnobs, ForgetVoteIsCaughtBySlowMessagesAndShortCrashes) {
+  TempDir dir("bug-forget-vote");
+  const std::string hunt = std::string(SYNOD_SOURCE_DIR) + "/bench/forget-vote-hunt.yaml";
+  const CommandResult r = run_command(std::string(SYNOD_BINARY) + " sweep " + hunt +
+                                      " --stop-at-first -j 2 --seeds 1-100 --out " +
+                                      (dir.path() / "on").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const auto p = read_json(dir.path() / "on" / "sweep.json")["protocols"][0];
+  EXPECT_TRUE(p["unsafe_by_kind"].contains("invariant:election-safety")) << p.dump(2);
+  const fs::path off = dir.path() / "off.yaml";
+  std::ofstream(off) << replaced(read_file(hunt), "  bugs: [forget-vote]\n", "");
+  const CommandResult o = run_command(std::string(SYNOD_BINARY) + " sweep " + off.string() +
+                                      " -j 2 --seeds 1-100 --out " + (dir.path() / "off").string());
+  EXPECT_EQ(o.exit_code, 0) << o.output;
 }
 
 // The shipped counterexample: Figure 8 with the knob, safe without it.
