@@ -40,6 +40,7 @@ std::shared_ptr<Promise> Acceptor::on_prepare(const Prepare& m, Outbox& out) {
       storage_->promised = m.ballot;
     } else {
       storage_->slots[m.slot].promised = m.ballot;
+      storage_->touched.push_back(m.slot);
     }
     ++storage_->writes;
     promise_event(m.ballot, all ? 0 : m.slot, out);
@@ -86,6 +87,7 @@ std::shared_ptr<Accepted> Acceptor::on_accept(const Accept& m, Outbox& out) {
   reply->ok = true;
   AcceptorSlot& s = storage_->slots[m.slot];
   if (s.accepted == m.ballot && s.value == m.value) return reply;  // a duplicate: already on disk
+  storage_->touched.push_back(m.slot);
   if (s.accepted == m.ballot) {
     violations_.push_back(fmt::format("slot {}: ballot {} proposed both '{}' and '{}'", m.slot,
                                       ballot_name(m.ballot), s.value.describe(),

@@ -27,6 +27,7 @@ bool Learner::learn(int64_t slot, Ballot ballot, const Value& value, Outbox& out
     }
     return false;
   }
+  storage_->touched.push_back(slot);
   ++storage_->writes;
   while (storage_->chosen.count(first_unchosen_)) ++first_unchosen_;
   ProtocolEvent e;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "protocols/paxos/ballot.hpp"
 
@@ -43,6 +44,9 @@ struct Storage {
   std::map<int64_t, Decision> chosen;     // the learner's log: slot -> chosen value
   int64_t last_round = 0;                 // proposer: the highest round it has used
   uint64_t writes = 0;                    // count of persistent writes (each an fsync)
+  // Not state: the slots whose acceptor state or chosen value the acceptor and learner changed
+  // since the invariant checker last looked (storage_checker.hpp), so it can check just those.
+  std::vector<int64_t> touched;
 };
 
 }  // namespace synod::paxos

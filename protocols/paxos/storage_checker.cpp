@@ -6,8 +6,7 @@
 
 namespace synod::paxos {
 
-void StorageChecker::check(const Storage& s, const Learner& learner,
-                           std::vector<std::string>& lines) {
+void StorageChecker::check(Storage& s, const Learner& learner, std::vector<std::string>& lines) {
   if (valid_) {
     if (s.promised < promised_) {
       lines.push_back(fmt::format("promise decreased {} -> {}", ballot_name(promised_),
@@ -23,8 +22,20 @@ void StorageChecker::check(const Storage& s, const Learner& learner,
       lines.push_back(fmt::format("applied index decreased {} -> {}", applied_, learner.applied()));
     }
   }
-  const bool small = s.slots.size() + s.chosen.size() <= kSmallState;
-  if (!valid_ || small || ++calls_ % kWalkEvery == 0) {
+  const int64_t first_unchosen = learner.first_unchosen();
+  if (s.chosen.count(first_unchosen)) {
+    lines.push_back(fmt::format("first unchosen slot {} is chosen", first_unchosen));
+  }
+  if (learner.applied() >= first_unchosen) {
+    lines.push_back(fmt::format("applied {} beyond the chosen prefix {}", learner.applied(),
+                                first_unchosen - 1));
+  }
+  if (valid_) check_touched(s, lines);
+  s.touched.clear();
+  const size_t entries = s.slots.size() + s.chosen.size();
+  ++calls_;
+  if (!valid_ || entries <= kSmallState || calls_ >= std::max<uint64_t>(kWalkEvery, entries / 4)) {
+    calls_ = 0;
     check_slots(s, promised_at_walk_, lines);
     check_chosen(s, learner, lines);
     promised_at_walk_ = s.promised;
@@ -56,34 +67,13 @@ void StorageChecker::check_slots(const Storage& s, Ballot promised_at_walk,
       continue;
     }
     if (was == slots_.end() || was->first != slot) {  // a slot first touched since last time
-      if (cur.accepted != kNoBallot && cur.accepted < old_global) {
-        lines.push_back(fmt::format("slot {}: accepted ballot {} below the promise {}", slot,
-                                    ballot_name(cur.accepted), ballot_name(old_global)));
-      }
+      compare_slot(slot, cur, nullptr, old_global, lines);
       was = std::next(slots_.emplace_hint(was, slot, cur));
       continue;
     }
     AcceptorSlot& old = was->second;
-    const Ballot old_promise = std::max(old_global, old.promised);
-    if (cur.promised < old.promised) {
-      lines.push_back(fmt::format("slot {}: promise decreased {} -> {}", slot,
-                                  ballot_name(old.promised), ballot_name(cur.promised)));
-    }
-    if (cur.accepted < old.accepted) {
-      lines.push_back(fmt::format("slot {}: accepted ballot decreased {} -> {}", slot,
-                                  ballot_name(old.accepted), ballot_name(cur.accepted)));
-    }
+    compare_slot(slot, cur, &old, old_global, lines);
     const bool changed = cur.accepted != old.accepted || cur.value != old.value;
-    if (changed && cur.accepted < old_promise) {
-      lines.push_back(fmt::format("slot {}: accepted '{}' in ballot {} below its promise {}", slot,
-                                  cur.value.describe(), ballot_name(cur.accepted),
-                                  ballot_name(old_promise)));
-    }
-    if (cur.accepted == old.accepted && cur.value != old.value) {
-      lines.push_back(fmt::format("slot {}: accepted value changed within ballot {}: '{}' -> '{}'",
-                                  slot, ballot_name(cur.accepted), old.value.describe(),
-                                  cur.value.describe()));
-    }
     if (changed || cur.promised != old.promised) old = cur;
     ++was;
   }
@@ -93,16 +83,75 @@ void StorageChecker::check_slots(const Storage& s, Ballot promised_at_walk,
   }
 }
 
+void StorageChecker::compare_slot(int64_t slot, const AcceptorSlot& cur, const AcceptorSlot* old,
+                                  Ballot old_global, std::vector<std::string>& lines) const {
+  if (old == nullptr) {
+    if (cur.accepted != kNoBallot && cur.accepted < old_global) {
+      lines.push_back(fmt::format("slot {}: accepted ballot {} below the promise {}", slot,
+                                  ballot_name(cur.accepted), ballot_name(old_global)));
+    }
+    return;
+  }
+  const Ballot old_promise = std::max(old_global, old->promised);
+  if (cur.promised < old->promised) {
+    lines.push_back(fmt::format("slot {}: promise decreased {} -> {}", slot,
+                                ballot_name(old->promised), ballot_name(cur.promised)));
+  }
+  if (cur.accepted < old->accepted) {
+    lines.push_back(fmt::format("slot {}: accepted ballot decreased {} -> {}", slot,
+                                ballot_name(old->accepted), ballot_name(cur.accepted)));
+  }
+  const bool changed = cur.accepted != old->accepted || cur.value != old->value;
+  if (changed && cur.accepted < old_promise) {
+    lines.push_back(fmt::format("slot {}: accepted '{}' in ballot {} below its promise {}", slot,
+                                cur.value.describe(), ballot_name(cur.accepted),
+                                ballot_name(old_promise)));
+  }
+  if (cur.accepted == old->accepted && cur.value != old->value) {
+    lines.push_back(fmt::format("slot {}: accepted value changed within ballot {}: '{}' -> '{}'",
+                                slot, ballot_name(cur.accepted), old->value.describe(),
+                                cur.value.describe()));
+  }
+}
+
+// The journal's slots, each once, against their snapshots; the snapshots then take the new state.
+void StorageChecker::check_touched(const Storage& s, std::vector<std::string>& lines) {
+  std::vector<int64_t> slots = s.touched;
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  for (int64_t slot : slots) {
+    if (auto it = s.slots.find(slot); it != s.slots.end()) {
+      const AcceptorSlot& cur = it->second;
+      const Ballot promise = std::max(s.promised, cur.promised);
+      if (slot < 1) lines.push_back(fmt::format("acceptor state for slot {}", slot));
+      if (cur.accepted > promise) {
+        lines.push_back(fmt::format("slot {}: accepted ballot {} above its promise {}", slot,
+                                    ballot_name(cur.accepted), ballot_name(promise)));
+      }
+      auto old = slots_.find(slot);
+      compare_slot(slot, cur, old == slots_.end() ? nullptr : &old->second, promised_, lines);
+      if (old == slots_.end()) {
+        slots_.emplace(slot, cur);
+      } else {
+        old->second = cur;
+      }
+    }
+    if (auto it = s.chosen.find(slot); it != s.chosen.end()) {
+      auto old = chosen_.find(slot);
+      if (old == chosen_.end()) {
+        chosen_.emplace(slot, it->second);
+      } else if (old->second.value != it->second.value) {
+        lines.push_back(fmt::format("slot {}: chosen value changed '{}' -> '{}'", slot,
+                                    old->second.value.describe(), it->second.value.describe()));
+        old->second = it->second;
+      }
+    }
+  }
+}
+
 void StorageChecker::check_chosen(const Storage& s, const Learner& learner,
                                   std::vector<std::string>& lines) {
   const int64_t first_unchosen = learner.first_unchosen();
-  if (s.chosen.count(first_unchosen)) {
-    lines.push_back(fmt::format("first unchosen slot {} is chosen", first_unchosen));
-  }
-  if (learner.applied() >= first_unchosen) {
-    lines.push_back(fmt::format("applied {} beyond the chosen prefix {}", learner.applied(),
-                                first_unchosen - 1));
-  }
   int64_t below = 0;  // chosen slots below first_unchosen: must be all of 1..first_unchosen-1
   auto was = chosen_.begin();
   for (const auto& [slot, cur] : s.chosen) {

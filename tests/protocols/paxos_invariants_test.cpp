@@ -134,5 +134,28 @@ TEST(MultiPaxosInvariants, CatchesAChosenValueThatChanges) {
       << joined(lines);
 }
 
+// Past kSmallState entries the checker looks at the slots the acceptor and learner changed
+// (Storage::touched) on every call, and walks everything only now and then: a change through
+// them is caught at once, one by another path (a corrupted disk) at the next walk.
+TEST(MultiPaxosInvariants, ALargeStateCatchesJournaledChangesAtOnceAndOthersAtTheNextWalk) {
+  TestNode<MultiPaxosNode> n(1, 3);
+  for (int i = 1; i <= 200; ++i) n.deliver(0, decide(i, b2_1, val(cmd(1, i))));
+  EXPECT_TRUE(n->check_invariants().empty());
+  n.storage.chosen[7].value = noop();
+  n.storage.touched.push_back(7);  // as the learner would have recorded it
+  auto lines = n->check_invariants();
+  EXPECT_TRUE(mentions(lines, "slot 7: chosen value changed 'c1#7 write x 0' -> 'noop'")) << joined(lines);
+  n.storage.chosen[9].value = noop();  // behind the journal's back
+  int calls = 0;
+  bool caught = false;
+  while (!caught && calls < 100) {
+    ++calls;
+    caught = mentions(n->check_invariants(), "slot 9: chosen value changed");
+  }
+  EXPECT_TRUE(caught);
+  EXPECT_GT(calls, 1);   // not walked on every call at this size...
+  EXPECT_LE(calls, 50);  // ...but within entries / 4 calls
+}
+
 }  // namespace
 }  // namespace synod::paxos
