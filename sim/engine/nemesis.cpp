@@ -154,6 +154,7 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
       record("cut", f.cut_from, fmt::format("to {}", fmt::join(names(f.cut_to), ",")));
       break;
     case FaultKind::Heal: {
+      const bool mangling = net.mangling();
       net.heal();
       bool skewed = false;
       for (NodeId n = 0; n < scenario_.node_count(); ++n) {
@@ -161,8 +162,13 @@ Nemesis::Done Nemesis::fire(const FaultSpec& f, FaultKind kind) {
         cluster_->set_clock_offset(n, 0);
         skewed = true;
       }
-      record("heal", {}, skewed ? "partitions, cuts, latency, loss and clock skew cleared"
-                                : "partitions, cuts, latency and loss cleared");
+      // (Duplicate and reorder windows are named only when one was on: older outputs keep their text.)
+      std::vector<std::string> what = {"partitions", "cuts", "latency", "loss"};
+      if (mangling) what.insert(what.end(), {"duplicate", "reorder"});
+      if (skewed) what.push_back("clock skew");
+      const std::string last = what.back();
+      what.pop_back();
+      record("heal", {}, fmt::format("{} and {} cleared", fmt::join(what, ", "), last));
       break;
     }
     case FaultKind::Skew:

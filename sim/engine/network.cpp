@@ -91,6 +91,12 @@ void Network::send(Nanos now, Address src, Address dst, MessagePtr m, Stamp stam
   }
 }
 
+bool Network::mangling() const {
+  for (int n = 0; n < n_nodes_; ++n)
+    if (extra_duplicate_[n] > 0 || reorder_[n] > 0) return true;
+  return false;
+}
+
 Nanos Network::reorder_delay(Address src, Address dst) {
   Nanos spread = 0;
   if (is_node(src)) spread = reorder_[src];

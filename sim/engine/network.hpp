@@ -108,6 +108,7 @@ class Network {
   void clear_extra_loss();
   void set_duplicate(NodeId n, double p) { extra_duplicate_[n] = p; }
   void set_reorder(NodeId n, Nanos spread) { reorder_[n] = spread; }
+  bool mangling() const;  // a duplicate or reorder window is on somewhere
 
   Nanos base_latency(Address a, Address b) const;
   int n_nodes() const { return n_nodes_; }

@@ -108,6 +108,13 @@ TEST(Nemesis, DuplicateAndReorderWindowsChangeDeliveryOnlyWhileOn) {
             calm.report["latency_ms"]["p90"].get<double>());
   EXPECT_TRUE(reorder.report["invariants"]["violations"].empty());
   EXPECT_EQ(reorder.report["consistency"]["verdict"], "linearizable");
+
+  // heal ends them too, and says so.
+  const NemesisRun healed = run_with(
+      "faults:\n  - {at: 1s, reorder: {targets: all, spread: 5ms}}\n  - {at: 2s, heal: all}\n", "heal");
+  ASSERT_EQ(healed.report["faults"].size(), 2u);
+  EXPECT_EQ(healed.report["faults"][1]["detail"],
+            "partitions, cuts, latency, loss, duplicate and reorder cleared");
 }
 
 }  // namespace
