@@ -46,7 +46,8 @@ FaultSpec fault(const Reader& rd, const Item& item) {
     if (contains(kFaultTimingKeys, key)) continue;
     if (!contains(kFaultActions, key)) {
       rd.fail(it->first.Mark(),
-           fmt::format("unknown fault '{}' (expected one of: {})", key, join(kFaultActions)));
+           fmt::format("unknown fault '{}' ({}expected one of: {})", key,
+                       did_you_mean(key, kFaultActions), join(kFaultActions)));
     }
     if (action >= 0) {
       rd.fail(it->first.Mark(),

@@ -38,6 +38,33 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
+std::string did_you_mean(const std::string& s, const std::vector<std::string>& known) {
+  // Levenshtein distance, one row at a time.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  };
+  const std::string* best = nullptr;
+  size_t best_d = 0;
+  for (const std::string& k : known) {
+    const size_t d = distance(s, k);
+    if (best == nullptr || d < best_d) best = &k, best_d = d;
+  }
+  const size_t limit = std::max<size_t>(1, std::min<size_t>(2, s.size() / 3));
+  if (best == nullptr || best_d == 0 || best_d > limit) return "";
+  return fmt::format("did you mean '{}'? ", *best);
+}
+
 bool contains(const std::vector<std::string>& items, const std::string& s) {
   return std::find(items.begin(), items.end(), s) != items.end();
 }
@@ -231,8 +258,8 @@ Fields::Fields(const Reader& r, const Item& map, const std::string& context,
   for (auto it = map.node.begin(); it != map.node.end(); ++it) {
     const std::string key = r.key_text(it->first);
     if (!contains(allowed, key)) {
-      r.fail(it->first.Mark(), fmt::format("unknown key '{}' in {} (expected one of: {})", key,
-                                           context, join(allowed)));
+      r.fail(it->first.Mark(), fmt::format("unknown key '{}' in {} ({}expected one of: {})", key,
+                                           context, did_you_mean(key, allowed), join(allowed)));
     }
     r.check_duplicate(entries_, key, it->first);
     entries_.push_back({key, {it->first, it->second}});

@@ -32,6 +32,9 @@ Item value_item(const YAML::Node& key, const YAML::Node& value);
 std::string describe(const YAML::Node& n);
 std::string join(const std::vector<std::string>& items, const char* sep = ", ");
 bool contains(const std::vector<std::string>& items, const std::string& s);
+// "did you mean 'topology'? " when one of `known` is within a couple of edits of `s` (the
+// closest, the first of equals), else "".
+std::string did_you_mean(const std::string& s, const std::vector<std::string>& known);
 // Names of scenarios, nodes and regions end up in file names and SimGrid host names:
 // letters, digits, '_', '.' and '-'.
 bool is_valid_name(const std::string& s);

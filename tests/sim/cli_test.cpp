@@ -60,7 +60,7 @@ TEST(Cli, SeedJobsVersionAndAMistypedCommand) {
   EXPECT_EQ(v.output.rfind("synod ", 0), 0u) << v.output;
   CommandResult typo = run_command(synod + " rnu " + scenario);
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_NE(typo.output.find("unknown command 'rnu' (expected run, compare, sweep or check"), std::string::npos)
+  EXPECT_NE(typo.output.find("unknown command 'rnu' (expected run, compare, sweep, shrink or check"), std::string::npos)
       << typo.output;
 }
 

@@ -23,9 +23,9 @@ void PrintTo(const BadFile& b, std::ostream* os) { *os << b.file; }
 const BadFile kBadFiles[] = {
     {"yaml_syntax.yaml", 5, 11, "end of sequence flow not found"},
     {"unknown_top_key.yaml", 5, 1,
-     "unknown key 'worklaod' in the scenario (expected one of: name, description, seed"},
+     "unknown key 'worklaod' in the scenario (did you mean 'workload'? expected one of: name, description, seed"},
     {"unknown_nested_key.yaml", 5, 3,
-     "unknown key 'lattency' in cluster (expected one of: nodes, topology, latency,"},
+     "unknown key 'lattency' in cluster (did you mean 'latency'? expected one of: nodes, topology, latency,"},
     {"wrong_type.yaml", 6, 12, "expected a whole number like 5, got 'many'"},
     {"bad_duration.yaml", 6, 14, "expected a duration like 150ms, got 'fast'"},
     {"skew_without_amount.yaml", 5, 20, "a skew fault needs exactly one of 'ahead' or 'behind'"},
