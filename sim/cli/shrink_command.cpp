@@ -91,8 +91,11 @@ struct Outcome {
     ojson fired = ojson::object();
     for (const FaultSpec& f : r.random_fired) {
       for (size_t i = 0; i < s.faults.size(); ++i) {
-        if (s.faults[i].kind != FaultKind::Random || s.faults[i].loc.line != f.loc.line) continue;
-        fired[std::to_string(i)].push_back(fault_yaml(f, s));
+        const FaultSpec& g = s.faults[i];
+        if (g.kind != FaultKind::Random || g.loc.line != f.loc.line || g.loc.column != f.loc.column)
+          continue;
+        const std::string line = fault_yaml(f, s);
+        if (!line.empty()) fired[std::to_string(i)].push_back(line);
       }
     }
     rec["fired"] = fired;
