@@ -57,6 +57,7 @@ class Bits {
   }
 
   size_t memory_bytes() const { return words_.size() * sizeof(uint64_t); }
+  size_t max_encoded_words() const { return 2 + words_.size(); }
 
  private:
   std::vector<uint64_t> words_;
@@ -109,6 +110,7 @@ class LinearizedSet {
   size_t memory_bytes() const {
     return ok_.memory_bytes() + info_.memory_bytes() + keys_.size() * sizeof(uint64_t);
   }
+  size_t max_encoded_words() const { return ok_.max_encoded_words() + info_.max_encoded_words(); }
 
  private:
   size_t ok_count_;
@@ -120,35 +122,41 @@ class LinearizedSet {
 
 // Visited configurations: open addressing with linear probing, at most 70% full. A slot holds
 // the combined hash, the state and the offset of the set's encoding in arena_ (plus one; 0 is
-// empty).
+// empty). The cache is the search's one big allocation, so it enforces the limits itself before
+// it grows: it never allocates past max_memory_bytes (counting the old and the new table while it
+// rehashes) and gives up a rehash that runs past the deadline. Either way insert_if_absent returns
+// OutOfBudget, exhausted() says which, and the search (whose cache is then unusable) ends Unknown.
 class ConfigCache {
  public:
-  ConfigCache() : slots_(1024) {}
+  enum class Insert { Added, Present, OutOfBudget };
 
-  // True if (set, state) was absent and is now recorded.
-  bool insert_if_absent(const LinearizedSet& set, uint32_t state) {
+  explicit ConfigCache(const SearchLimits& limits) : limits_(limits), slots_(1024) {}
+
+  Insert insert_if_absent(const LinearizedSet& set, uint32_t state) {
     const uint64_t hash = set.hash() ^ splitmix64(0xC0FFEE00ull ^ state);
     size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (slot.encoding == 0) break;
       if (slot.hash == hash && slot.state == state && set.equals(&arena_[slot.encoding - 1])) {
-        return false;
+        return Insert::Present;
       }
     }
-    if (10 * (used_ + 1) > 7 * slots_.size()) grow();  // at most 70% full
+    if (10 * (used_ + 1) > 7 * slots_.size() && !grow()) return Insert::OutOfBudget;
+    if (!reserve_arena(set.max_encoded_words())) return Insert::OutOfBudget;
     mask = slots_.size() - 1;
     size_t i = hash & mask;
     while (slots_[i].encoding != 0) i = (i + 1) & mask;
     slots_[i] = Slot{hash, state, static_cast<uint32_t>(arena_.size() + 1)};
     set.encode(arena_);
     ++used_;
-    return true;
+    return Insert::Added;
   }
 
   size_t memory_bytes() const {
     return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(uint64_t);
   }
+  BudgetExhausted exhausted() const { return exhausted_; }
 
  private:
   struct Slot {
@@ -157,18 +165,44 @@ class ConfigCache {
     uint32_t encoding = 0;
   };
 
-  void grow() {
+  bool fits(size_t peak_bytes) {
+    if (peak_bytes <= limits_.max_memory_bytes) return true;
+    exhausted_ = BudgetExhausted::Memory;
+    return false;
+  }
+
+  bool grow() {
+    const size_t bytes = slots_.size() * 2 * sizeof(Slot);
+    if (!fits(memory_bytes() + bytes)) return false;
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     const size_t mask = slots_.size() - 1;
+    size_t moved = 0;
     for (const Slot& slot : old) {
       if (slot.encoding == 0) continue;
+      if ((++moved & 0xFFFFF) == 0 && std::chrono::steady_clock::now() >= limits_.deadline) {
+        exhausted_ = BudgetExhausted::Time;
+        return false;
+      }
       size_t i = slot.hash & mask;
       while (slots_[i].encoding != 0) i = (i + 1) & mask;
       slots_[i] = slot;
     }
+    return true;
   }
 
+  // Room for `words` more in the arena, growing it by doubling (as push_back would) within the
+  // bound: while the vector moves, the old and the new buffer are both alive.
+  bool reserve_arena(size_t words) {
+    if (arena_.capacity() - arena_.size() >= words) return true;
+    const size_t capacity = std::max(2 * arena_.capacity(), arena_.size() + words);
+    if (!fits(memory_bytes() + capacity * sizeof(uint64_t))) return false;
+    arena_.reserve(capacity);
+    return true;
+  }
+
+  const SearchLimits& limits_;
+  BudgetExhausted exhausted_ = BudgetExhausted::None;
   std::vector<Slot> slots_;
   size_t used_ = 0;
   std::vector<uint64_t> arena_;
@@ -177,7 +211,7 @@ class ConfigCache {
 class Search {
  public:
   Search(KeyProblem& problem, const SearchLimits& limits)
-      : problem_(problem), limits_(limits), set_(ok_count(problem), problem.ops.size()) {
+      : problem_(problem), limits_(limits), set_(ok_count(problem), problem.ops.size()), cache_(limits_) {
     build_entries();
   }
 
@@ -222,6 +256,7 @@ class Search {
   bool backtrack(int32_t& resume_from);
   void record_progress();
   bool is_over_budget(SearchResult& result);
+  SearchResult unknown(SearchResult& result);
   size_t memory_bytes() const {
     return fixed_bytes_ + cache_.memory_bytes() + stack_.capacity() * sizeof(Frame) +
            best_.capacity() * sizeof(uint32_t) + problem_.values.memory_bytes();
@@ -388,7 +423,18 @@ bool Search::is_over_budget(SearchResult& result) {
     result.exhausted = BudgetExhausted::Time;
     return true;
   }
+  if (configurations_ >= limits_.max_configurations) {
+    result.out_of_configurations = true;
+    return true;
+  }
   return false;
+}
+
+SearchResult Search::unknown(SearchResult& result) {
+  result.verdict = Verdict::Unknown;
+  result.configurations = configurations_;
+  result.peak_memory_bytes = std::max(peak_memory_bytes_, memory_bytes());
+  return result;
 }
 
 SearchResult Search::run() {
@@ -397,12 +443,7 @@ SearchResult Search::run() {
   bool is_fresh = true;  // a configuration just entered: look for a forced move first
   uint64_t iterations = 0;
   while (remaining_ok_ > 0) {
-    if ((++iterations & 1023) == 0 && is_over_budget(result)) {
-      result.verdict = Verdict::Unknown;
-      result.configurations = configurations_;
-      result.peak_memory_bytes = peak_memory_bytes_;
-      return result;
-    }
+    if ((++iterations & 1023) == 0 && is_over_budget(result)) return unknown(result);
     bool is_dead_end = false;
     if (is_fresh) {
       is_fresh = false;
@@ -411,7 +452,12 @@ SearchResult Search::run() {
         const uint32_t op = entry_op_[e];
         if (!is_pure_[op] || !step(op, state_, next_state)) continue;
         set_.set(bit_[op]);
-        if (cache_.insert_if_absent(set_, state_)) {
+        const ConfigCache::Insert inserted = cache_.insert_if_absent(set_, state_);
+        if (inserted == ConfigCache::Insert::OutOfBudget) {
+          result.exhausted = cache_.exhausted();
+          return unknown(result);
+        }
+        if (inserted == ConfigCache::Insert::Added) {
           push(e, state_, /*is_forced=*/true);
           is_fresh = true;
         } else {
@@ -430,7 +476,12 @@ SearchResult Search::run() {
         const uint32_t op = entry_op_[cursor];
         if (!step(op, state_, next_state)) continue;
         set_.set(bit_[op]);
-        if (cache_.insert_if_absent(set_, next_state)) {
+        const ConfigCache::Insert inserted = cache_.insert_if_absent(set_, next_state);
+        if (inserted == ConfigCache::Insert::OutOfBudget) {
+          result.exhausted = cache_.exhausted();
+          return unknown(result);
+        }
+        if (inserted == ConfigCache::Insert::Added) {
           push(cursor, next_state, /*is_forced=*/false);
           is_fresh = true;
           break;

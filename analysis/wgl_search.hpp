@@ -36,12 +36,16 @@ namespace synod::analysis::detail {
 
 struct SearchLimits {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  size_t max_memory_bytes = SIZE_MAX;
+  size_t max_memory_bytes = SIZE_MAX;  // the cache never allocates past it
+  // A deterministic budget: the search stops (Unknown, out_of_configurations) once it has entered
+  // this many configurations (checked every 1024 steps, so the stop is reproducible too).
+  uint64_t max_configurations = UINT64_MAX;
 };
 
 struct SearchResult {
   Verdict verdict = Verdict::Unknown;
   BudgetExhausted exhausted = BudgetExhausted::None;
+  bool out_of_configurations = false;  // Unknown because of SearchLimits::max_configurations
   // Indices into KeyProblem::ops. For Linearizable: a full linearization. For NotLinearizable:
   // a linearization of the longest linearizable prefix (see above), and the blocking operation.
   std::vector<uint32_t> linearization;
