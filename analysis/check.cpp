@@ -1,5 +1,11 @@
-// check(): split by key, search each key within its share of the budget, explain violations.
+// check(): split by key, search the keys in rounds of growing budgets on `jobs` threads, explain
+// violations (the scheme is described in linearizability.hpp).
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <new>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -13,6 +19,8 @@ namespace synod::analysis {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kFirstRoundConfigurations = uint64_t{1} << 16;
 
 bool belongs_to(OpFunction f, Model model) {
   const bool is_register = f == OpFunction::Read || f == OpFunction::Write || f == OpFunction::Cas;
@@ -36,16 +44,30 @@ Clock::time_point deadline_after(Clock::time_point start, double seconds) {
   return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-// An equal share of the time left among `keys_left` keys.
-Clock::time_point share_of(Clock::time_point deadline, size_t keys_left) {
-  if (deadline == Clock::time_point::max()) return deadline;
-  const Clock::time_point now = Clock::now();
-  if (now >= deadline) return now;
-  return now + (deadline - now) / static_cast<Clock::rep>(keys_left);
-}
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// One key's search in one round, and what it left for the next.
+struct Attempt {
+  detail::SearchResult search;
+  std::optional<Explanation> explanation;
+  std::exception_ptr error;  // a HistoryError from compiling or explaining the key
+  double elapsed_s = 0;
+};
+
+// Runs fn(i) for i in [0, n) on up to `jobs` threads (the calling thread is one of them).
+template <typename Fn>
+void parallel_for(size_t n, unsigned jobs, const Fn& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  const size_t threads = std::min<size_t>(jobs, n);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& thread : pool) thread.join();
 }
 
 }  // namespace
@@ -55,7 +77,7 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
   const Clock::time_point deadline = deadline_after(start, options.timeout_s);
   require_model_operations(history, model);
 
-  std::vector<detail::KeyOps> key_ops = detail::split_by_key(history, model);
+  const std::vector<detail::KeyOps> key_ops = detail::split_by_key(history, model);
 
   CheckResult result;
   result.source = history.source;
@@ -69,33 +91,65 @@ CheckResult check(const History& history, Model model, const CheckOptions& optio
     result.keys.push_back(std::move(key_result));
   }
 
-  auto check_key = [&](size_t k, Clock::time_point key_deadline) {
-    const Clock::time_point key_start = Clock::now();
-    KeyResult& key_result = result.keys[k];
-    detail::KeyProblem problem = detail::compile_key(key_ops[k], model);
-    detail::SearchLimits limits;
-    limits.deadline = key_deadline;
-    limits.max_memory_bytes = options.max_memory_bytes;
-    const detail::SearchResult search = detail::search_linearization(problem, limits);
-    key_result.verdict = search.verdict;
-    key_result.exhausted = search.exhausted;
-    if (search.verdict == Verdict::NotLinearizable) {
-      key_result.explanation = detail::explain_violation(history, key_ops[k], model, problem, search);
+  const unsigned jobs = std::max(1u, options.jobs);
+  const size_t memory_share = options.max_memory_bytes / std::min<size_t>(jobs, std::max<size_t>(1, key_ops.size()));
+  std::vector<size_t> undecided(key_ops.size());
+  for (size_t k = 0; k < undecided.size(); ++k) undecided[k] = k;
+  uint64_t budget = kFirstRoundConfigurations;
+  while (!undecided.empty()) {
+    std::vector<Attempt> attempts(undecided.size());
+    parallel_for(undecided.size(), jobs, [&](size_t i) {
+      const size_t k = undecided[i];
+      Attempt& attempt = attempts[i];
+      const Clock::time_point key_start = Clock::now();
+      try {
+        detail::KeyProblem problem = detail::compile_key(key_ops[k], model);
+        detail::SearchLimits limits;
+        limits.deadline = deadline;
+        limits.max_memory_bytes = memory_share;
+        limits.max_configurations = budget;
+        try {
+          attempt.search = detail::search_linearization(problem, limits);
+        } catch (const std::bad_alloc&) {
+          attempt.search = {};
+          attempt.search.exhausted = BudgetExhausted::Memory;
+        }
+        if (attempt.search.verdict == Verdict::NotLinearizable) {
+          attempt.explanation =
+              detail::explain_violation(history, key_ops[k], model, problem, attempt.search);
+        }
+      } catch (...) {
+        attempt.error = std::current_exception();
+      }
+      attempt.elapsed_s = seconds_since(key_start);
+    });
+    // Merged in key order, so neither the threads' order nor their number shows in the result.
+    std::vector<size_t> next_round;
+    bool found_violation = false;
+    for (size_t i = 0; i < undecided.size(); ++i) {
+      Attempt& attempt = attempts[i];
+      if (attempt.error) std::rethrow_exception(attempt.error);
+      KeyResult& key_result = result.keys[undecided[i]];
+      key_result.verdict = attempt.search.verdict;
+      key_result.exhausted = attempt.search.exhausted;
+      key_result.explanation = std::move(attempt.explanation);
+      key_result.elapsed_s += attempt.elapsed_s;
+      result.peak_memory_bytes = std::max(result.peak_memory_bytes, attempt.search.peak_memory_bytes);
+      found_violation |= key_result.verdict == Verdict::NotLinearizable;
+      if (attempt.search.out_of_configurations) next_round.push_back(undecided[i]);
     }
-    result.peak_memory_bytes = std::max(result.peak_memory_bytes, search.peak_memory_bytes);
-    key_result.elapsed_s += seconds_since(key_start);
-  };
-
-  // Pass 1: an equal share each, so one hard key cannot starve the easy ones after it.
-  std::vector<size_t> retry;
-  for (size_t k = 0; k < result.keys.size(); ++k) {
-    check_key(k, share_of(deadline, result.keys.size() - k));
-    if (result.keys[k].exhausted == BudgetExhausted::Time) retry.push_back(k);
-  }
-  // Pass 2: the keys that ran out of time share what is left, from scratch.
-  for (size_t i = 0; i < retry.size(); ++i) {
-    if (Clock::now() >= deadline) break;
-    check_key(retry[i], share_of(deadline, retry.size() - i));
+    const bool is_stopping = options.stop_at_first_violation && found_violation;
+    const bool is_late = Clock::now() >= deadline;
+    for (size_t k : next_round) {
+      if (is_stopping) {
+        result.keys[k].exhausted = BudgetExhausted::Stopped;
+      } else if (is_late) {
+        result.keys[k].exhausted = BudgetExhausted::Time;
+      }
+    }
+    if (is_stopping || is_late) break;
+    undecided = std::move(next_round);
+    budget = budget > UINT64_MAX / 4 ? UINT64_MAX : budget * 4;
   }
 
   bool has_violation = false;

@@ -14,12 +14,19 @@
 // Contract:
 // - A verdict is never a guess: past its budget (time or memory) a key's verdict is Unknown.
 // - Determinism: everything in a CheckResult except the fields named *elapsed_s and
-//   peak_memory_bytes depends only on the history and the model, unless a budget ran out.
-//   to_json(result, /*include_timing=*/false) is byte-identical for the same history.
-// - Budget: CheckOptions applies to the whole check. Keys are checked one at a time, in key order.
-//   A first pass gives each key an equal share of the time left; keys that exhaust their share are
-//   retried, from scratch, in a second pass that shares out whatever time remains. The memory
-//   bound applies to one key's search (only one search is alive at a time).
+//   peak_memory_bytes depends only on the history, the model and stop_at_first_violation (not
+//   on jobs), unless the time or memory budget ran out. to_json(result, /*include_timing=*/false) is byte-identical for the same history.
+// - Rounds: keys are searched in rounds. Round r gives every key still undecided a search of at
+//   most 65,536 * 4^r configurations, from scratch (so a key costs at most 4/3 of its last round),
+//   `jobs` keys at a time on threads; a round ends when all its searches have. A key decided in a
+//   round is decided exactly as an unbounded search would decide it, so the result of a round does
+//   not depend on `jobs`, on timing or on the order the threads finish in. With
+//   stop_at_first_violation the check ends after the first round in which a key is not
+//   linearizable: an easy violation is found in milliseconds however hard the other keys are
+//   (Porcupine stops at the first failing key too, but at whichever its threads reach first).
+// - Budget: the timeout is a hard deadline for the whole check: every search, and the cache's
+//   rehash, give up once it passes (keys not decided are Unknown / Time). The memory bound is
+//   shared equally among the searches running at once; the cache never allocates past its share.
 #pragma once
 
 #include <cstddef>
@@ -37,11 +44,17 @@ namespace synod::analysis {
 
 enum class Model { Register, Kv };
 enum class Verdict { Linearizable, NotLinearizable, Unknown };
-enum class BudgetExhausted { None, Time, Memory };
+// Why a key's verdict is Unknown. Stopped: not decided because the check stopped once a round
+// had found a non-linearizable key (CheckOptions::stop_at_first_violation).
+enum class BudgetExhausted { None, Time, Memory, Stopped };
 
 struct CheckOptions {
-  double timeout_s = 30;
-  size_t max_memory_bytes = 4ull << 30;
+  double timeout_s = 30;  // a hard deadline for the whole check
+  size_t max_memory_bytes = 4ull << 30;  // shared out equally among the searches running at once
+  // Stop after the first round that finds a non-linearizable key (the verdict is then known);
+  // the keys not decided by then are Unknown / Stopped. false: decide every key.
+  bool stop_at_first_violation = false;
+  unsigned jobs = 1;  // keys searched at once (threads); the result does not depend on it
 };
 
 // Why a key's sub-history is not linearizable, for a person to read.
@@ -111,15 +124,19 @@ std::optional<Model> parse_model(std::string_view name);  // "register" | "kv"
 // `synod check`: the CLI subcommand calls this with its parsed flags.
 struct CheckCommandOptions {
   Model model = Model::Register;
-  std::optional<HistoryFormat> format;  // nullopt: guessed from the first line
-  double timeout_s = 30;
+  std::optional<HistoryFormat> format;  // nullopt: guessed from each file's first line
+  double timeout_s = 30;                // per file
   size_t max_memory_bytes = 4ull << 30;
+  bool all_keys = false;  // decide every key, instead of stopping at the first violation
+  unsigned jobs = 1;      // keys checked at once
   bool json = false;  // print to_json(result, true) instead of the text report
-  std::string file;
+  std::vector<std::string> files;  // checked one after the other
 };
 
-// Exit code: 0 linearizable, 1 not linearizable, 2 unknown (budget ran out) or the file could
-// not be read or parsed (message on `err`).
+// Checks each file in turn. Exit code: 0 linearizable, 1 not linearizable, 2 unknown (budget ran
+// out) or the file could not be read or parsed (message on `err`; the other files are still
+// checked); with several files, the largest of theirs. With --json and several files, a JSON
+// array with one object per file ("file", and the result or "error").
 int run_check_command(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace synod::analysis

@@ -23,6 +23,7 @@ std::string_view to_string(BudgetExhausted exhausted) {
     case BudgetExhausted::None: return "none";
     case BudgetExhausted::Time: return "time";
     case BudgetExhausted::Memory: return "memory";
+    case BudgetExhausted::Stopped: return "stopped";
   }
   return "?";
 }
@@ -132,8 +133,11 @@ void write_text_report(const CheckResult& result, std::ostream& out) {
   out << fmt::format("{}: {} ({} model)", result.source, verdict, to_string(result.model));
   if (failing > 0) out << fmt::format(": {} of {}", failing, plural(result.keys_checked, "key", "keys"));
   out << "\n";
+  std::vector<std::string> stopped;
   for (const KeyResult& key : result.keys) {
-    if (key.verdict == Verdict::Unknown) {
+    if (key.verdict == Verdict::Unknown && key.exhausted == BudgetExhausted::Stopped) {
+      stopped.push_back(key_name(key.key));
+    } else if (key.verdict == Verdict::Unknown) {
       out << fmt::format("key {}: unknown ({} budget ran out)\n", key_name(key.key),
                          to_string(key.exhausted));
     }
@@ -152,6 +156,14 @@ void write_text_report(const CheckResult& result, std::ostream& out) {
     if (ex.unplaced_count > ex.unplaced.size()) {
       out << fmt::format("    ... and {} more\n", ex.unplaced_count - ex.unplaced.size());
     }
+  }
+  if (!stopped.empty()) {
+    constexpr size_t kShown = 10;
+    const std::vector<std::string> shown(stopped.begin(), stopped.begin() + std::min(kShown, stopped.size()));
+    out << fmt::format("not decided: {} ({}{}): the check stops at the first round that finds a "
+                       "non-linearizable key; --all-keys decides every key\n",
+                       plural(stopped.size(), "key", "keys"), fmt::join(shown, ", "),
+                       stopped.size() > kShown ? ", ..." : "");
   }
   if (!result.lost_writes.empty()) {
     out << fmt::format("lost writes ({}):\n", result.lost_writes.size());

@@ -31,7 +31,7 @@ CommandRun run(CheckCommandOptions options) {
 
 CheckCommandOptions on(const std::string& file, Model model = Model::Register) {
   CheckCommandOptions options;
-  options.file = file;
+  options.files = {file};
   options.model = model;
   return options;
 }
@@ -142,6 +142,36 @@ TEST(Summary, TimingStaysOutOfTheDeterministicJson) {
   EXPECT_FALSE(j.contains("elapsed_s"));
   EXPECT_FALSE(j.contains("peak_memory_bytes"));
   EXPECT_FALSE(j["keys"][0].contains("elapsed_s"));
+}
+
+// Many files in one call: each gets its report, an unreadable one its error without stopping the
+// others, and the exit code is the largest of theirs.
+TEST(CheckCommand, ManyFilesInOneCall) {
+  CheckCommandOptions options = on(data("healthy_two_keys.jsonl"));
+  options.files.push_back(data("stale_read.jsonl"));
+  CommandRun r = run(options);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("healthy_two_keys.jsonl: linearizable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stale_read.jsonl: NOT linearizable"), std::string::npos) << r.out;
+
+  options.files.push_back(data("no_such_file.jsonl"));
+  options.files.push_back(data("healthy_two_keys.jsonl"));
+  r = run(options);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot read " + data("no_such_file.jsonl")), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("healthy_two_keys.jsonl: linearizable"),
+            r.out.rfind("healthy_two_keys.jsonl: linearizable"));  // the file after the error too
+
+  options.json = true;
+  r = run(options);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 4u);
+  EXPECT_EQ(j[0]["verdict"], "linearizable");
+  EXPECT_EQ(j[1]["verdict"], "not-linearizable");
+  EXPECT_EQ(j[1]["file"], data("stale_read.jsonl"));
+  EXPECT_NE(j[2]["error"].get<std::string>().find("cannot read"), std::string::npos);
+  EXPECT_EQ(j[3]["verdict"], "linearizable");
 }
 
 TEST(ParseModel, NamesAndErrors) {
