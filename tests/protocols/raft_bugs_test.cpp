@@ -66,7 +66,9 @@ TEST(RaftBugs, VoteTwiceGrantsASecondVoteInATermAndTheNodesOwnCheckSaysSo) {
     EXPECT_EQ(n.storage.voted_for, on ? 2 : 0);
     const std::vector<std::string> v = n->check_invariants();
     EXPECT_EQ(v.size(), on ? 1u : 0u);
-    if (on) EXPECT_NE(v[0].find("vote changed within the term"), std::string::npos) << v[0];
+    if (on) {
+      EXPECT_NE(v[0].find("vote changed within the term"), std::string::npos) << v[0];
+    }
   }
 }
 
