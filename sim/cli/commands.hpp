@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/check_cli.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace synod::cli {
@@ -72,10 +73,6 @@ struct ShrinkFlags {
 };
 // 0: a shrunk scenario written (it still fails); 2: bad input, or the seed does not fail.
 int shrink_command(const ShrinkFlags& flags);
-
-// A duration flag ("--check-timeout 60s") in seconds, read by the program's one duration parser;
-// on a mistake prints "synod: FLAG: <what is wrong>" and returns nullopt.
-std::optional<double> duration_flag(const std::string& flag, const std::string& text);
 
 // Loads a scenario with the registered families; on a mistake prints "synod: file:line:col: ..."
 // and returns false.

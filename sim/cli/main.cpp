@@ -1,6 +1,6 @@
-// synod: the command line.
+// synod-sim: the command line of the simulator (`synod` hands it every command but check).
 //   synod run SCENARIO [--seed N] [--out DIR] [--quiet]   simulate, check, report
-//   synod check --model register|kv FILE                  check a history alone
+//   synod check --model register|kv FILE...               check histories alone
 //   synod compare SCENARIO --protocols a,b --seeds 1-20   the same scenario under several protocols
 //   synod compare SCENARIO --vary protocol.KEY=a,b        ... or several values of one key
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
@@ -62,15 +62,8 @@ int main(int argc, char** argv) {
   run->add_option("--check-timeout", run_check_timeout,
                   "linearizability check budget (e.g. 60s); past it the verdict is unknown");
 
-  auto* check = app.add_subcommand("check", "check a history for linearizability");
-  std::string model = "register", format, check_timeout = "30s", history_file;
-  bool json = false;
-  check->add_option("--model", model, "register | kv")->capture_default_str();
-  check->add_option("--format", format, "jsonl | jepsen (default: guessed from the first line)");
-  check->add_option("--timeout", check_timeout, "budget, e.g. 30s; past it the verdict is unknown")
-      ->capture_default_str();
-  check->add_flag("--json", json, "print the result as JSON");
-  check->add_option("history", history_file, "history file (JSON Lines or Jepsen EDN)")->required();
+  synod::cli::CheckFlags check_flags;
+  CLI::App* check = synod::cli::add_check_command(app, check_flags);
 
   auto* compare = app.add_subcommand(
       "compare", "run a scenario under several protocols, or values of one key, and many seeds");
@@ -187,28 +180,6 @@ int main(int argc, char** argv) {
     shrink_flags.check_timeout_s = *t;
     return synod::cli::shrink_command(shrink_flags);
   }
-  if (check->parsed()) {
-    synod::analysis::CheckCommandOptions o;
-    auto m = synod::analysis::parse_model(model);
-    if (!m) {
-      std::cerr << "synod: --model: expected register or kv, got '" << model << "'\n";
-      return 2;
-    }
-    o.model = *m;
-    if (format == "jsonl") {
-      o.format = synod::analysis::HistoryFormat::Jsonl;
-    } else if (format == "jepsen" || format == "edn") {
-      o.format = synod::analysis::HistoryFormat::Edn;
-    } else if (!format.empty()) {
-      std::cerr << "synod: --format: expected jsonl or jepsen, got '" << format << "'\n";
-      return 2;
-    }
-    auto t = synod::cli::duration_flag("--timeout", check_timeout);
-    if (!t) return 2;
-    o.timeout_s = *t;
-    o.json = json;
-    o.file = history_file;
-    return synod::analysis::run_check_command(o, std::cout, std::cerr);
-  }
+  if (check->parsed()) return synod::cli::check_command(check_flags);
   return 2;
 }

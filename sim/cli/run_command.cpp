@@ -11,15 +11,6 @@
 
 namespace synod::cli {
 
-std::optional<double> duration_flag(const std::string& flag, const std::string& text) {
-  Nanos ns = 0;
-  if (!parse_duration(text, &ns)) {
-    std::cerr << fmt::format("synod: {}: {}\n", flag, duration_problem(text));
-    return std::nullopt;
-  }
-  return to_seconds(ns);
-}
-
 bool load_scenario_flag(const std::string& file, sim::Scenario* out) {
   try {
     *out = sim::registry::load(file);
