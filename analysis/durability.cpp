@@ -65,7 +65,7 @@ void find_durability_anomalies(const History& history, const KeyOps& key_ops, Mo
       if (op.f != OpFunction::Append) {
         ++produced[written_value(op)];
       } else if (!values.text(op.a).empty()) {
-        appended.insert(values.text(op.a));
+        appended.insert(std::string(values.text(op.a)));
         appended_sizes.insert(values.text(op.a).size());
       }
     }
@@ -77,11 +77,11 @@ void find_durability_anomalies(const History& history, const KeyOps& key_ops, Mo
   std::sort(overwrite_done.begin(), overwrite_done.end());
 
   auto kv_observed = [&](const KeyOp& w) {
-    const std::string& text = values.text(w.a);
+    const std::string_view text = values.text(w.a);
     if (text.empty()) return true;
     // Latest gets first: in a healthy history the next get after the write already shows it.
     for (auto it = gets.rbegin(); it != gets.rend(); ++it) {
-      const std::string& seen = values.text((*it)->a);
+      const std::string_view seen = values.text((*it)->a);
       if (w.f == OpFunction::Put ? seen.compare(0, text.size(), text) == 0
                                  : seen.find(text) != std::string::npos) {
         return true;
@@ -110,9 +110,9 @@ void find_durability_anomalies(const History& history, const KeyOps& key_ops, Mo
     const bool is_self = op.f == OpFunction::Cas && op.a == op.b;
     bool is_written = v == ValueTable::kInitial || produced[v] > (is_self ? 1u : 0u);
     if (!is_written && model == Model::Kv) {
-      const std::string& text = values.text(v);
+      const std::string_view text = values.text(v);
       for (size_t size : appended_sizes) {
-        if (size <= text.size() && appended.count(text.substr(text.size() - size)) > 0) {
+        if (size <= text.size() && appended.count(std::string(text.substr(text.size() - size))) > 0) {
           is_written = true;
           break;
         }

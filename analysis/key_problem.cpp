@@ -58,10 +58,10 @@ KvObservations kv_observations(const KeyOps& key_ops, uint64_t cut_seq) {
 }
 
 bool kv_can_observe(const KvObservations& seen, const ValueTable& values, OpFunction f,
-                    const std::string& text) {
+                    std::string_view text) {
   if (!seen.is_affordable || text.empty()) return true;
   for (uint32_t id : seen.gets) {
-    const std::string& get = values.text(id);
+    const std::string_view get = values.text(id);
     if (f == OpFunction::Put ? get.compare(0, text.size(), text) == 0
                              : get.find(text) != std::string::npos) {
       return true;
