@@ -3,7 +3,8 @@
 // the logical clock the node gave it. From the trace alone (no clocks) we know the happens-before
 // relation "->": the smallest transitive relation that orders the events of one node as they
 // happened (process order) and a send before every receive of that message (message order).
-// This file builds that relation as a Boost.Graph DAG and checks the clocks against it:
+// This file builds that relation as a DAG (each event's one or two incoming edges) and checks
+// the clocks against it:
 //
 //   clock condition (Lamport):   a -> b  implies  C(a) < C(b)
 //   strong condition (vectors):  a -> b  iff      V(a) < V(b)   (component-wise <=, and !=)
@@ -70,7 +71,9 @@ struct HbReport {
   bool exhaustive = false;       // the sample was every pair
   int64_t ordered_pairs = 0;     // of those, a -> b
   int64_t concurrent_pairs = 0;  // of those, neither a -> b nor b -> a
-  int64_t bfs_visits = 0;        // vertices the BFS runs discovered: the work spent on the sample
+  // Summed over the sampled first events a: the events a reaches up to its last sampled partner
+  // (what a search from a confined to that window discovers, a included): the sample's work.
+  int64_t bfs_visits = 0;
   // The first HbOptions::max_listed concurrent pairs found (trace indexes, a < b), sample order.
   std::vector<std::pair<size_t, size_t>> concurrent_examples;
   int64_t violation_count = 0;
