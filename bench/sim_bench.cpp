@@ -3,9 +3,11 @@
 //   transport  the bare transport: N nodes, each keeping K "Ping" messages in flight to random
 //              peers (every delivery triggers one new send), through the same actors, queues and
 //              network object a protocol run uses. Reports delivered messages per wall second.
-//   raft       a 5-node Raft run under an open-loop load (10 clients, 500 ops/s, 20 keys), no
+//   raft, multipaxos
+//              a 5-node run under an open-loop load (10 clients, 500 ops/s, 20 keys), no
 //              faults. Reports protocol messages per wall second and simulated seconds per wall
-//              second, with and without the analysis and file output that `synod run` adds.
+//              second, with and without the analysis and file output that `synod run` adds, and
+//              the protocol's messages/s as a share of the 5-node transport's in the same run.
 //
 // SimGrid allows one engine per process, so each case runs in a forked child that writes its
 // result to a pipe. Usage: sim_bench [--quick]
@@ -76,11 +78,11 @@ class FloodFactory final : public ProtocolFactory {
 };
 
 // The scenario file the cases would be written as; loading it gives every default its value.
-Scenario base_scenario(int nodes, Nanos duration) {
+Scenario base_scenario(int nodes, Nanos duration, const std::string& protocol = "raft") {
   Scenario s = registry::parse(
       fmt::format("name: bench\nduration: {}\ncluster:\n  nodes: {}\n"
-                  "  latency: {{dist: uniform, min: 1ms, max: 5ms}}\n",
-                  format_duration(duration), nodes),
+                  "  latency: {{dist: uniform, min: 1ms, max: 5ms}}\nprotocol: {{name: {}}}\n",
+                  format_duration(duration), nodes, protocol),
       "(bench)");
   return s;
 }
@@ -101,8 +103,8 @@ Measure run_transport(int nodes, int in_flight, Nanos duration) {
           to_seconds(duration), r.wall_seconds};
 }
 
-Measure run_raft(Nanos duration, bool with_output) {
-  Scenario s = base_scenario(5, duration);
+Measure run_protocol(const std::string& protocol, Nanos duration, bool with_output) {
+  Scenario s = base_scenario(5, duration, protocol);
   s.cluster.latency = {LatencyDist::Kind::Constant, 2 * kNanosPerMilli, 2 * kNanosPerMilli};
   s.workload.clients = 10;
   s.workload.rate_per_s = 500;
@@ -154,20 +156,28 @@ Measure in_child(F fn) {
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const Nanos transport_s = (quick ? 2 : 10) * kNanosPerSecond;
-  const Nanos raft_s = (quick ? 10 : 60) * kNanosPerSecond;
+  const Nanos protocol_s = (quick ? 10 : 60) * kNanosPerSecond;
 
   fmt::print("{:<40} {:>14} {:>14} {:>12}\n", "case", "messages", "msg/wall-s", "sim-s/wall-s");
+  double transport5 = 0;  // the 5-node transport's delivered messages per wall second
   for (auto [nodes, in_flight] : {std::pair{5, 4}, {20, 4}, {100, 4}}) {
     Measure m = in_child([&] { return run_transport(nodes, in_flight, transport_s); });
+    if (nodes == 5) transport5 = m.messages / m.wall_s;
     fmt::print("{:<40} {:>14.0f} {:>14.0f} {:>12.1f}\n",
                fmt::format("transport {} nodes, {} in flight each", nodes, in_flight), m.messages,
                m.messages / m.wall_s, m.simulated_s / m.wall_s);
   }
-  Measure raft = in_child([&] { return run_raft(raft_s, false); });
-  fmt::print("{:<40} {:>14.0f} {:>14.0f} {:>12.1f}\n", "raft 5 nodes, 500 ops/s (simulation)",
-             raft.messages, raft.messages / raft.wall_s, raft.simulated_s / raft.wall_s);
-  Measure full = in_child([&] { return run_raft(raft_s, true); });
-  fmt::print("{:<40} {:>14.0f} {:>14.0f} {:>12.1f}\n", "raft 5 nodes, + analysis and output",
-             full.messages, full.messages / full.total_wall_s, full.simulated_s / full.total_wall_s);
+  for (const char* protocol : {"raft", "multipaxos"}) {
+    Measure sim = in_child([&] { return run_protocol(protocol, protocol_s, false); });
+    fmt::print("{:<40} {:>14.0f} {:>14.0f} {:>12.1f}   {:.0f}% of the transport\n",
+               fmt::format("{} 5 nodes, 500 ops/s (simulation)", protocol), sim.messages,
+               sim.messages / sim.wall_s, sim.simulated_s / sim.wall_s,
+               100 * sim.messages / sim.wall_s / transport5);
+    Measure full = in_child([&] { return run_protocol(protocol, protocol_s, true); });
+    fmt::print("{:<40} {:>14.0f} {:>14.0f} {:>12.1f}   {:.0f}% of the transport\n",
+               fmt::format("{} 5 nodes, + analysis and output", protocol), full.messages,
+               full.messages / full.total_wall_s, full.simulated_s / full.total_wall_s,
+               100 * full.messages / full.total_wall_s / transport5);
+  }
   return 0;
 }
