@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -34,17 +35,11 @@ std::string history_jsonl(const RunResult& r) {
   return out;
 }
 
-std::string events_jsonl(const RunResult& r) {
-  std::string out;
-  for (const auto& e : r.events) {
-    out += analysis::to_json(e, r.scenario.cluster.node_names).dump();
-    out += '\n';
-  }
-  return out;
+void write_events_jsonl(const RunResult& r, std::ostream& out) {
+  for (const auto& e : r.events) out << analysis::to_json(e, r.scenario.cluster.node_names).dump() << '\n';
 }
 
-std::string messages_jsonl(const RunResult& r) {
-  std::string out;
+void write_messages_jsonl(const RunResult& r, std::ostream& out) {
   for (size_t i = 0; i < r.trace.size() && i < r.trace_detail.size(); ++i) {
     const auto& t = r.trace[i];
     const auto& d = r.trace_detail[i];
@@ -61,10 +56,8 @@ std::string messages_jsonl(const RunResult& r) {
     j["lamport"] = t.lamport;
     if (!t.vector.empty()) j["vector"] = t.vector;
     j["what"] = d.text;
-    out += j.dump();
-    out += '\n';
+    out << j.dump() << '\n';
   }
-  return out;
 }
 
 std::string timeline_csv(const ojson& report) {
@@ -140,18 +133,28 @@ void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis
     throw std::runtime_error(fmt::format("{}: exists and is not a directory", dir));
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
-  auto write = [&](const std::string& name, const std::string& text) {
+  // Each file is written as it is produced, through a 1 MiB buffer: the event log of a long run
+  // is hundreds of MB, and building it as one string first doubled the run's peak memory.
+  std::vector<char> buffer(1 << 20);
+  auto write_with = [&](const std::string& name, const std::function<void(std::ostream&)>& produce) {
     std::string path = (fs::path(dir) / name).string();
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    std::ofstream f;
+    f.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    f.open(path, std::ios::binary | std::ios::trunc);
     if (!f) throw std::runtime_error(fmt::format("{}: cannot write", path));
-    f << text;
+    produce(f);
+    f.flush();
     if (!f) throw std::runtime_error(fmt::format("{}: write failed", path));
+  };
+  auto write = [&](const std::string& name, const std::string& text) {
+    write_with(name, [&](std::ostream& f) { f << text; });
   };
   write("report.json", report.dump(2) + "\n");
   write("history.jsonl", a.history_text);
-  write("events.jsonl", events_jsonl(r));
+  write_with("events.jsonl", [&](std::ostream& f) { write_events_jsonl(r, f); });
   write("timeline.csv", timeline_csv(report));
-  if (r.scenario.trace.messages) write("messages.jsonl", messages_jsonl(r));
+  if (r.scenario.trace.messages)
+    write_with("messages.jsonl", [&](std::ostream& f) { write_messages_jsonl(r, f); });
   const auto& formats = r.scenario.report.formats;
   if (std::find(formats.begin(), formats.end(), "html") != formats.end())
     write("report.html", html_report(r, a, report));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -93,9 +94,9 @@ std::vector<std::string> unsafe_kinds(const RunAnalysis& a);
 std::vector<double> ok_latencies_ms(const RunResult& r, bool reads);
 nlohmann::ordered_json build_report(const RunResult& r, const RunAnalysis& a);
 std::string history_jsonl(const RunResult& r);
-std::string events_jsonl(const RunResult& r);
+void write_events_jsonl(const RunResult& r, std::ostream& out);
 std::string timeline_csv(const nlohmann::ordered_json& report);
-std::string messages_jsonl(const RunResult& r);  // with scenario.trace.messages
+void write_messages_jsonl(const RunResult& r, std::ostream& out);  // with scenario.trace.messages
 std::string text_summary(const RunResult& r, const RunAnalysis& a,
                          const nlohmann::ordered_json& report);
 
