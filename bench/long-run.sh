@@ -3,7 +3,7 @@
 # 10, 100 and 3,600 simulated seconds, once each. For each: wall time and peak
 # RSS (GNU time), simulated s per wall s (the run's own measure of the simulation alone, and the
 # whole process's), and the bytes of every output file. Memory flat in duration means the peak
-# RSS of the 3,600 s run is close to the 10 s run's; today it is not (see docs/performance.md).
+# RSS of the 3,600 s run is close to the 10 s run's; today it is not (docs/performance.md).
 #   bench/long-run.sh [BUILD_DIR] [DURATIONS...]      (defaults: build, 10 100 3600)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
