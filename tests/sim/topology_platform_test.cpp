@@ -121,11 +121,13 @@ void check_built_platform(sg4::Engine& engine, Problems& p, const TopologyGraph&
   for (int k = 0; k < kClients; ++k) {
     p.expect_eq(platform.client_hosts[static_cast<size_t>(k)]->get_name(), client_host_name(k),
                 "client host name");
+    // No route between two clients (they never talk; n_clients^2 routes were the platform's
+    // largest part): SimGrid's full zone finds an empty one.
     for (int j = 0; j < kClients; ++j) {
       if (j == k) continue;
-      p.expect_eq(route_latency_ns(platform.client_hosts[static_cast<size_t>(k)],
+      p.expect_eq(route_link_count(platform.client_hosts[static_cast<size_t>(k)],
                                    platform.client_hosts[static_cast<size_t>(j)]),
-                  2 * kClientLatency, "client->client latency");
+                  size_t{0}, "client->client links");
     }
   }
 }
