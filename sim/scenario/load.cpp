@@ -10,6 +10,7 @@
 //
 // The schema is documented key by key in docs/scenarios.md; keep the two in step.
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -258,29 +259,84 @@ Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas,
   return parse_scenario(text.str(), path, schemas, overrides);
 }
 
-Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
-                        const ProtocolSchemas& schemas, const std::vector<Override>& overrides) {
-  std::vector<YAML::Node> docs;
+namespace {
+
+// Where a YAML document starts and whether it is nothing but one null: enough to tell a second
+// document from a parser that is stuck (yaml-cpp 0.7's parser, Debian's, hands back the same
+// null document forever on a stray ',' at the top level: its LoadAll never returns and eats all
+// memory, jbeder/yaml-cpp#1040 and #1319).
+struct DocumentProbe : YAML::EventHandler {
+  int events = 0;
+  bool only_null = true;
+  YAML::Mark first = YAML::Mark::null_mark();
+  void note(const YAML::Mark& m, bool null) {
+    if (events++ == 0) first = m;
+    if (!null) only_null = false;
+  }
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m, true); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m, false); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(m, false);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(m, false);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(m, false);
+  }
+  void OnMapEnd() override {}
+};
+
+[[noreturn]] void fail_at(const std::string& file, const YAML::Mark& m, const std::string& message) {
+  throw ScenarioError(file, std::max(m.line, -1) + 1, std::max(m.column, -1) + 1, message);
+}
+
+// The one document of a scenario file: the text must hold exactly one, and yaml-cpp's own
+// errors keep the position where it gave up.
+YAML::Node load_one_document(const std::string& yaml_text, const std::string& file) {
   try {
-    docs = YAML::LoadAll(yaml_text);
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    DocumentProbe first, second;
+    const bool any = parser.HandleNextDocument(first);
+    const bool more = any && parser.HandleNextDocument(second);
+    if (more && first.only_null && second.only_null && first.first.pos == second.first.pos) {
+      const int at = std::max(first.first.pos, 0);
+      const std::string what = static_cast<size_t>(at) < yaml_text.size()
+                                   ? fmt::format(" '{}'", yaml_text[at])
+                                   : std::string();
+      fail_at(file, first.first, fmt::format("unexpected{} here: it is not part of any mapping or "
+                                             "list, and YAML cannot read it", what));
+    }
+    if (more) {
+      fail_at(file, second.first, "a scenario file holds one YAML document; this is a second one");
+    }
+    return YAML::Load(yaml_text);  // the first document only, now known to be the only one
   } catch (const YAML::Exception& e) {
     // ParserException and the rest carry the position where yaml-cpp gave up.
-    throw ScenarioError(file, std::max(e.mark.line, -1) + 1, std::max(e.mark.column, -1) + 1,
-                        e.msg);
+    fail_at(file, e.mark, e.msg);
   }
-  if (docs.empty() || docs[0].IsNull()) {
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
+                        const ProtocolSchemas& schemas, const std::vector<Override>& overrides) {
+  YAML::Node doc = load_one_document(yaml_text, file);
+  if (!doc.IsDefined() || doc.IsNull()) {
     throw ScenarioError(file, 1, 1,
                         "the scenario is empty (it needs at least duration and "
                         "cluster)");
   }
-  if (docs.size() > 1) {
-    const YAML::Mark m = docs[1].Mark();
-    throw ScenarioError(file, std::max(m.line, -1) + 1, std::max(m.column, -1) + 1,
-                        "a scenario file holds one YAML document; this is a second one");
-  }
-  for (const Override& o : overrides) apply_override(file, docs[0], o);
+  for (const Override& o : overrides) apply_override(file, doc, o);
   Reader rd(file);
-  return read_scenario(rd, docs[0], schemas);
+  return read_scenario(rd, doc, schemas);
 }
 
 bool parse_override(const std::string& text, Override* out) {
