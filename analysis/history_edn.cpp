@@ -16,6 +16,41 @@
 namespace synod::analysis {
 namespace {
 
+// The offset of the first byte that is not part of well-formed UTF-8 (EDN text is UTF-8), or
+// npos. Strings and names go into JSON values later, which hold UTF-8 only.
+size_t first_invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the range of the byte after the lead one
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 class EdnReader {
  public:
   explicit EdnReader(std::string_view text) : text_(text) {}
@@ -189,6 +224,12 @@ History parse_history_edn(std::istream& in, const std::string& source_name) {
     ++line;
     const size_t first = text.find_first_not_of(" \t\r,");
     if (first == std::string::npos || text[first] == ';') continue;
+    const size_t bad = first_invalid_utf8(text);
+    if (bad != std::string_view::npos) {
+      throw HistoryError(fmt::format("{}:{}: invalid EDN at column {}: not UTF-8 (byte 0x{:02x})",
+                                     source_name, line, bad + 1,
+                                     static_cast<unsigned char>(text[bad])));
+    }
     nlohmann::json fields;
     try {
       fields = EdnReader(text).read_line_form();

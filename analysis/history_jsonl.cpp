@@ -26,6 +26,12 @@ History parse_history_jsonl(std::istream& in, const std::string& source_name) {
       if (colon != std::string::npos) message = message.substr(colon + 2);
       throw HistoryError(fmt::format("{}:{}: invalid JSON at column {}: {}", source_name, line,
                                      error.byte, message));
+    } catch (const nlohmann::json::exception& error) {
+      // out_of_range: a number too large for a double (1e400), and the like.
+      std::string message = error.what();
+      const size_t bracket = message.find("] ");
+      if (bracket != std::string::npos) message = message.substr(bracket + 2);
+      throw HistoryError(fmt::format("{}:{}: invalid JSON: {}", source_name, line, message));
     }
     std::optional<Event> event = detail::event_from_fields(fields, source_name, line, {});
     if (event) events.push_back(std::move(*event));

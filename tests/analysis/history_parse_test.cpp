@@ -179,6 +179,28 @@ TEST(HistoryEdn, MalformedLinesNameTheLine) {
             "h.edn:1: unknown f \"frobnicate\" (expected read, write, cas, get, put or append)");
 }
 
+// Found by tests/fuzz (fuzz_history_jsonl, fuzz_history_edn): both ended in std::terminate.
+TEST(HistoryFuzzRegressions, HugeNumbersAndBytesThatAreNotUtf8AreErrorsWithTheLine) {
+  // nlohmann throws out_of_range, not parse_error, for a number past a double's range.
+  EXPECT_EQ(jsonl_error("\n555555500e00000000000000002089818148K5.1"),
+            "h.jsonl:2: invalid JSON: number overflow parsing '555555500e00000000000000002089818148'");
+  EXPECT_EQ(jsonl_error(R"({"process": 0, "type": "invoke", "f": "write", "value": 1e400})")
+                .rfind("h.jsonl:1: invalid JSON: number overflow", 0),
+            0u);
+  // A byte that is not UTF-8 became a keyword, and nlohmann's dump() of it threw type_error.
+  EXPECT_EQ(edn_error("{:process 2, :type \x9einvoke, :f :read}"),
+            "h.edn:1: invalid EDN at column 20: not UTF-8 (byte 0x9e)");
+  EXPECT_EQ(edn_error("{:process 2, :type :invoke, :f :read, :value \"\xe2\x82\"}"),
+            "h.edn:1: invalid EDN at column 47: not UTF-8 (byte 0xe2)");
+  EXPECT_EQ(edn_error("{:process 2, :type :invoke, :f :read, :value \"\xed\xa0\x80\"}"),
+            "h.edn:1: invalid EDN at column 47: not UTF-8 (byte 0xed)");  // a surrogate
+  // Well-formed UTF-8 still reads: two, three and four bytes.
+  const History h = edn("{:process 0 :type :invoke :f :put :key \"caf\xc3\xa9\" :value \"\xe2\x82\xac\xf0\x9f\x98\x80\"}\n"
+                        "{:process 0 :type :ok :f :put :key \"caf\xc3\xa9\" :value \"\xe2\x82\xac\xf0\x9f\x98\x80\"}");
+  ASSERT_EQ(h.ops.size(), 1u);
+  EXPECT_EQ(h.ops[0].key, std::optional<std::string>("caf\xc3\xa9"));
+}
+
 TEST(HistoryFormat, SniffsEdnAndJsonl) {
   EXPECT_EQ(sniff_history_format("{:process 0}"), HistoryFormat::Edn);
   EXPECT_EQ(sniff_history_format("  { :process 0}"), HistoryFormat::Edn);
