@@ -105,6 +105,10 @@ std::vector<Region> regions(const Reader& rd, const Item& item, const ClusterSpe
     const Item nodes = f.required("nodes");
     for (const Item& ni : rd.list_items(nodes, "the region's nodes")) {
       const int idx = rd.node_index(ni);
+      if (owner[idx] == static_cast<int>(out.size())) {
+        rd.fail(ni, fmt::format("node '{}' is listed twice in region '{}'", rd.node_names()[idx],
+                                r.name));
+      }
       if (owner[idx] >= 0) {
         rd.fail(ni, fmt::format("node '{}' is in two regions ('{}' and '{}')", rd.node_names()[idx],
                              out[owner[idx]].name, r.name));

@@ -148,6 +148,11 @@ const BadText kBadTexts[] = {
      "  topology: regions\n  wan_latency: 9ms\n  regions:\n"
      "    - {name: eu, nodes: [n1, n2, n3]}\n    - {name: us, nodes: []}\n",
      8, "region 'us' has no nodes"},
+    // Found by tests/fuzz (fuzz_scenario): the message read the region list past its end.
+    {"NodeTwiceInOneRegion",
+     "  topology: regions\n  wan_latency: 9ms\n  regions:\n"
+     "    - {name: eu, nodes: [n1]}\n    - {name: us, nodes: [n2, n2, n3]}\n",
+     8, "node 'n2' is listed twice in region 'us'"},
     {"RegionsWithoutWanLatency",
      "  topology: regions\n  regions:\n    - {name: eu, nodes: [n1, n2, n3]}\n", 3,
      "missing required key 'wan_latency' in cluster"},
