@@ -1,4 +1,6 @@
 // `synod run SCENARIO`: load, simulate, analyse, write the outputs, print the summary.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -14,6 +16,9 @@ namespace synod::cli {
 bool load_scenario_flag(const std::string& file, sim::Scenario* out) {
   try {
     *out = sim::registry::load(file);
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    sim::check_fits_in_memory(*out, memory);
     return true;
   } catch (const sim::ScenarioError& e) {
     std::cerr << "synod: " << e.what() << "\n";

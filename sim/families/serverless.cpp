@@ -171,6 +171,12 @@ std::shared_ptr<const ProtocolConfig> parse_workload(const Reader& rd, const Fie
     c->functions.push_back(std::move(fn));
   }
   if (c->functions.empty()) rd.fail(list, "functions: at least one function");
+  for (const auto& fn : c->functions) {  // the peak arrivals, for the run's size estimate
+    double peak = fn.rate;
+    for (const auto& step : fn.schedule) peak = std::max(peak, step.second);
+    for (const uint32_t m : fn.per_minute) peak = std::max(peak, m / 60.0);
+    generic->arrival_rate_per_s += peak;
+  }
   return c;
 }
 

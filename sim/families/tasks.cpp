@@ -106,10 +106,13 @@ std::shared_ptr<const ProtocolConfig> parse_workload(const Reader& rd, const Fie
       last = at;
       if (at >= a.start && at < a.stop) a.trace.push_back({at, row.values[1]});
     }
+    generic->arrival_rate_per_s =  // the size estimate's: the trace's tasks over the window
+        static_cast<double>(a.trace.size()) / (static_cast<double>(a.stop - a.start) / 1e9);
     return c;
   }
   if (af.has("file")) af.forbid("file", "applies to process: trace only");
   a.rate = rd.rate(af.required("rate"));
+  generic->arrival_rate_per_s = a.rate;
   if (process == "on-off") {
     a.process = tasks::Arrivals::Process::OnOff;
     a.on = rd.positive_duration(af.required("on"));

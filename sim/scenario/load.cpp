@@ -122,6 +122,13 @@ Scenario read_scenario(Reader& rd, const YAML::Node& root, const ProtocolSchemas
   } else {
     s.workload = read_workload(rd, nullptr);
   }
+  const long hosts = static_cast<long>(s.node_count()) + std::max(s.workload.clients, 0);
+  if (hosts > kMaxHosts) {
+    rd.fail(f.has("workload") ? f.get("workload") : f.get("cluster"),
+            fmt::format("{} nodes and {} clients are {} hosts; a run may have at most {} (SimGrid's "
+                        "routing table takes 8 bytes per pair of hosts: 2 GiB at {})",
+                        s.node_count(), s.workload.clients, hosts, kMaxHosts, kMaxHosts));
+  }
   if (f.has("faults")) s.faults = read_faults(rd, f.get("faults"));
   if (f.has("report")) {
     const Item r = f.get("report");

@@ -178,6 +178,9 @@ struct WorkloadSpec {
   Nanos attempt_timeout_ns = 200 * kNanosPerMilli;  // no reply from a node: try the next one
   Nanos start_ns = 0;             // load window [start, stop); stop defaults to the duration
   Nanos stop_ns = 0;
+  // A family with a workload of its own (tasks, serverless): its peak arrivals per second, for
+  // the run's size estimate (estimate_run_size) only.
+  double arrival_rate_per_s = 0;
 };
 
 enum class FaultKind {
@@ -306,6 +309,17 @@ Scenario load_scenario(const std::string& path, const ProtocolSchemas& schemas,
 // relative paths.
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
                         const ProtocolSchemas& schemas, const std::vector<Override>& overrides = {});
+
+// What a run will cost, estimated before it starts (sim/scenario/limits.cpp): `ops` an upper
+// bound on the operations the clients issue, `hosts` nodes + clients, `bytes` the peak memory.
+struct RunSize {
+  double ops = 0;
+  double hosts = 0;
+  double bytes = 0;
+};
+RunSize estimate_run_size(const Scenario& s);
+// Throws ScenarioError (naming the file) if the estimate exceeds `memory_bytes`.
+void check_fits_in_memory(const Scenario& s, double memory_bytes);
 
 // The scenario with another protocol: the protocol section is read again for `protocol`, keeping
 // the keys that apply to it and leaving the others at its defaults. Throws ScenarioError if

@@ -15,6 +15,8 @@ namespace synod::sim {
 inline constexpr int kMaxNodes = 1000;
 inline constexpr int kMaxClients = 100'000;
 inline constexpr int kMaxKeys = 1'000'000;
+// Nodes + clients: SimGrid's full-zone routing table holds 8 bytes per pair of hosts (2 GiB here).
+inline constexpr int kMaxHosts = 16'384;
 
 // Fault targets mix node names with these words, so no node may be called by one of them.
 inline const std::vector<std::string> kTargetWords = {"leader",          "followers", "random",
