@@ -5,10 +5,15 @@
 //   synod compare SCENARIO --vary protocol.KEY=a,b        ... or several values of one key
 // Exit codes: 0 success; 1 the run found a safety problem (invariant violation, lost acknowledged
 // write, non-linearizable history); 2 bad input (scenario, history, arguments) or an I/O error.
+#include <signal.h>
 #include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -16,6 +21,7 @@
 
 #include "analysis/linearizability.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace {
 
@@ -34,9 +40,60 @@ std::optional<uint64_t> seed_flag(const std::string& text) {
   return static_cast<uint64_t>(v);
 }
 
+void write_stderr(const char* s) {
+  const ssize_t ignored = write(STDERR_FILENO, s, std::strlen(s));
+  (void)ignored;
+}
+
+// SimGrid stops the process with abort() when something it was handed is wrong (xbt_die: a
+// platform file's unknown routing, "Failed to allocate stack"); its own message is already on
+// stderr. Say which file it was, and exit 2 like any other bad input.
+extern "C" void on_abort(int) {
+  write_stderr("synod: ");
+  write_stderr(synod::sim::current_input());
+  write_stderr(": the simulation stopped on the message above (from SimGrid); nothing was "
+               "written. If the file is valid, this is a bug in synod: please report it\n");
+  _exit(2);
+}
+
+// An exception nothing caught is a bug in synod; name the file and what was thrown.
+void on_terminate() {
+  std::string what = "an unknown exception";
+  if (const std::exception_ptr e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+  }
+  std::cerr << "synod: " << synod::sim::current_input() << ": internal error: " << what
+            << " (a bug in synod: please report it with the file)\n";
+  _exit(2);
+}
+
+int dispatch(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::set_terminate(on_terminate);
+  signal(SIGABRT, on_abort);
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "synod: " << synod::sim::current_input() << ": out of memory (the run needs more than this machine "
+              << "has; see docs/scenarios.md, \"Limits\")\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "synod: " << synod::sim::current_input() << ": " << e.what() << "\n";
+    return 2;
+  }
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   CLI::App app{"synod: simulate clusters running consensus protocols, check what happened"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("synod ") + SYNOD_VERSION);
@@ -134,6 +191,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  for (const std::string* file : {&scenario_file, &compare_file, &sweep_flags.scenario_file,
+                                  &shrink_flags.scenario_file}) {
+    if (!file->empty()) synod::sim::set_current_input(*file);
+  }
   if (run->parsed()) {
     synod::cli::RunFlags f;
     f.scenario_file = scenario_file;
@@ -183,3 +244,5 @@ int main(int argc, char** argv) {
   if (check->parsed()) return synod::cli::check_command(check_flags);
   return 2;
 }
+
+}  // namespace

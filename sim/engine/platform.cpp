@@ -2,6 +2,7 @@
 #include "sim/engine/platform.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -13,6 +14,8 @@
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 #include <xbt/config.hpp>
+
+#include "sim/scenario/scenario.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -168,6 +171,42 @@ Platform build_platform(sg4::Engine& engine, const TopologyGraph& topo, int n_cl
   return platform;
 }
 
+namespace {
+
+// SimGrid 3.32 ends the process (xbt_die "Not a valid model!") on a zone routing it does not
+// know; say which line instead. The names are sg_platf_create_zone's, compared without case.
+void check_routing_names(const std::string& xml) {
+  static const std::vector<std::string> kRoutings = {
+      "cluster", "clusterdragonfly", "clustertorus", "clusterfattree", "dijkstra",
+      "dijkstracache", "floyd", "full", "none", "vivaldi", "wifi"};
+  std::ifstream in(xml);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    for (size_t at = line.find("routing"); at != std::string::npos;
+         at = line.find("routing", at + 1)) {
+      size_t p = at + 7;
+      while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+      if (p >= line.size() || line[p] != '=') continue;
+      ++p;
+      while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+      if (p >= line.size() || (line[p] != '"' && line[p] != '\'')) continue;
+      const size_t end = line.find(line[p], p + 1);
+      if (end == std::string::npos) continue;
+      const std::string value = line.substr(p + 1, end - p - 1);
+      std::string lower = value;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (std::find(kRoutings.begin(), kRoutings.end(), lower) == kRoutings.end()) {
+        throw std::runtime_error(fmt::format(
+            "{}:{}: unknown routing '{}' (SimGrid knows Full, Floyd, Dijkstra, DijkstraCache, "
+            "None, Vivaldi, Wifi, Cluster, ClusterTorus, ClusterFatTree, ClusterDragonfly)",
+            xml, number, value));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Platform load_platform_file(sg4::Engine& engine, const std::string& xml,
                             const std::vector<std::string>& node_names, int n_clients,
                             TopologyGraph* out) {
@@ -175,11 +214,18 @@ Platform load_platform_file(sg4::Engine& engine, const std::string& xml,
   if (!std::ifstream(xml).good()) {
     throw std::runtime_error(fmt::format("{}: cannot read the platform file", xml));
   }
+  check_routing_names(xml);
+  // SimGrid ends the process on some mistakes in the file (xbt_die, xbt_assert): the last-resort
+  // message then names the platform file rather than the scenario.
+  const std::string scenario_file = current_input();
+  set_current_input(xml);
   try {
     engine.load_platform(xml);
   } catch (const std::exception& e) {
+    set_current_input(scenario_file);
     throw std::runtime_error(fmt::format("{}: SimGrid could not load it: {}", xml, e.what()));
   }
+  set_current_input(scenario_file);
 
   Platform platform;
   for (const auto& name : node_names) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "sim/scenario/sections.hpp"
 
@@ -66,6 +67,17 @@ RunSize estimate_run_size(const Scenario& s) {
             kBytesPerActor * r.hosts + kBaseBytes;
   return r;
 }
+
+namespace {
+char g_current_input[4096] = "(no file)";
+}  // namespace
+
+void set_current_input(const std::string& file) {
+  std::strncpy(g_current_input, file.c_str(), sizeof g_current_input - 1);
+  g_current_input[sizeof g_current_input - 1] = '\0';
+}
+
+const char* current_input() { return g_current_input; }
 
 void check_fits_in_memory(const Scenario& s, double memory_bytes) {
   const RunSize r = estimate_run_size(s);

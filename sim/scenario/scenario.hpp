@@ -321,6 +321,12 @@ RunSize estimate_run_size(const Scenario& s);
 // Throws ScenarioError (naming the file) if the estimate exceeds `memory_bytes`.
 void check_fits_in_memory(const Scenario& s, double memory_bytes);
 
+// The file being read or run now (the scenario, or its platform file while SimGrid loads it),
+// for the last-resort messages of synod-sim (sim/cli/main.cpp: an abort inside SimGrid). The
+// text lives in a fixed buffer, so a signal handler may read it.
+void set_current_input(const std::string& file);
+const char* current_input();
+
 // The scenario with another protocol: the protocol section is read again for `protocol`, keeping
 // the keys that apply to it and leaving the others at its defaults. Throws ScenarioError if
 // `protocol` is not among `schemas`.

@@ -2,6 +2,7 @@
 // file:line:column and exit code 2; a good run exits 0 and writes its three files.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "run_util.hpp"
@@ -36,6 +37,30 @@ TEST(Cli, MissingFileIsAnErrorNotACrash) {
   CommandResult r = run_command(std::string(SYNOD_BINARY) + " run /nonexistent/x.yaml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("/nonexistent/x.yaml"), std::string::npos) << r.output;
+}
+
+// A platform file SimGrid would stop the process on: the routing name is checked first (with
+// its line); a mistake only SimGrid's assertions see ends in exit 2 naming the platform file,
+// not a bare abort. Nothing is written in either case.
+TEST(Cli, PlatformFilesSimGridAbortsOnExitTwoNamingThem) {
+  const std::string platforms = std::string(SYNOD_TEST_DATA) + "/platforms/";
+  for (const auto& [xml, phrase] : std::vector<std::pair<std::string, std::string>>{
+           {"unknown_routing.xml", "unknown_routing.xml:6: unknown routing 'Bogus'"},
+           {"empty_trace.xml",
+            "empty_trace.xml: the simulation stopped on the message above (from "
+            "SimGrid)"}}) {
+    SCOPED_TRACE(xml);
+    TempDir dir("cli-platform");
+    const fs::path scenario = dir.path() / "s.yaml";
+    std::ofstream(scenario) << "duration: 1s\ncluster:\n  nodes: 2\n  topology: platform\n"
+                            << "  platform: " << platforms << xml << "\n";
+    const fs::path out = dir.path() / "out";
+    CommandResult r = run_command(std::string(SYNOD_BINARY) + " run " + scenario.string() +
+                                  " --out " + out.string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(phrase), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out)) << "nothing may be written";
+  }
 }
 
 TEST(Cli, UnknownSubcommandOrOptionExitsTwo) {
