@@ -78,7 +78,14 @@ int dispatch(int argc, char** argv);
 
 int main(int argc, char** argv) {
   std::set_terminate(on_terminate);
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYNOD_NO_ABORT_HANDLER 1  // a sanitizer's report ends in abort(): keep it a crash
+#endif
+#endif
+#if !defined(SYNOD_NO_ABORT_HANDLER) && !defined(__SANITIZE_ADDRESS__)
   signal(SIGABRT, on_abort);
+#endif
   try {
     return dispatch(argc, argv);
   } catch (const std::bad_alloc&) {
