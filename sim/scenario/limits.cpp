@@ -85,7 +85,7 @@ void check_fits_in_memory(const Scenario& s, double memory_bytes) {
     throw ScenarioError(
         s.file, 0, 0,
         fmt::format("this run would need about {} of memory, more than this machine's {} "
-                    "(up to {:.3g} operations in {} s of load, {} nodes, {:.0f} hosts); shorten "
+                    "(up to {:.3g} operations in {:.3g} s of load, {} nodes, {:.0f} hosts); shorten "
                     "the duration, or lower the rate, the clients or the nodes (docs/scenarios.md, "
                     "\"Limits\")",
                     gigabytes(r.bytes), gigabytes(memory_bytes), r.ops,
