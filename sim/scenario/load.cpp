@@ -333,6 +333,65 @@ YAML::Node load_one_document(const std::string& yaml_text, const std::string& fi
 
 }  // namespace
 
+// The first problem stops the reading, so a typo further on would go unreported until the first
+// fix. Read again without each unknown key, and with a stand-in for each missing key the reading
+// needs first (duration, cluster, its nodes), up to 8 times, to find the other problems too. All of them are reported, unknown keys first (a
+// misspelt key often is the missing one); the error's position is the first listed.
+// Removes the mapping entry whose key is at (line, column), 1-based, anywhere in `node`.
+static bool remove_key_at(YAML::Node node, int line, int column) {
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Mark m = it->first.Mark();
+      if (m.line + 1 == line && m.column + 1 == column) {
+        node.remove(it->first);
+        return true;
+      }
+      if (remove_key_at(it->second, line, column)) return true;
+    }
+  } else if (node.IsSequence()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (remove_key_at(*it, line, column)) return true;
+    }
+  }
+  return false;
+}
+
+// `doc` is changed (YAML::Clone would lose the nodes' positions).
+static ScenarioError with_later_problems(const ScenarioError& first, YAML::Node copy,
+                                         const std::string& file, const ProtocolSchemas& schemas) {
+  std::vector<ScenarioError> problems = {first};
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const ScenarioError& last = problems.back();
+    if (!copy.IsMap()) break;
+    if (last.message.rfind("unknown key '", 0) == 0) {
+      if (!remove_key_at(copy, last.line, last.column)) break;
+    } else if (last.message == "missing required key 'duration' in the scenario") {
+      copy["duration"] = "10s";
+    } else if (last.message == "missing required key 'cluster' in the scenario") {
+      copy["cluster"] = YAML::Load("{nodes: 3}");
+    } else if (last.message == "missing required key 'nodes' in cluster" && copy["cluster"].IsMap()) {
+      copy["cluster"]["nodes"] = 3;
+    } else {
+      break;
+    }
+    try {
+      Reader again(file);
+      read_scenario(again, copy, schemas);
+      break;
+    } catch (const ScenarioError& e) {
+      problems.push_back(e);
+    }
+  }
+  if (problems.size() == 1) return first;
+  std::stable_partition(problems.begin(), problems.end(), [](const ScenarioError& e) {
+    return e.message.rfind("unknown key", 0) == 0;
+  });
+  std::string rest;
+  for (size_t i = 1; i < problems.size(); ++i) rest += std::string("\n") + problems[i].what();
+  const ScenarioError& head = problems.front();
+  return ScenarioError(head.file, head.line, head.column, head.message + rest);
+}
+
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
                         const ProtocolSchemas& schemas, const std::vector<Override>& overrides) {
   YAML::Node doc = load_one_document(yaml_text, file);
@@ -343,7 +402,11 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file,
   }
   for (const Override& o : overrides) apply_override(file, doc, o);
   Reader rd(file);
-  return read_scenario(rd, doc, schemas);
+  try {
+    return read_scenario(rd, doc, schemas);
+  } catch (const ScenarioError& first) {
+    throw with_later_problems(first, doc, file, schemas);
+  }
 }
 
 bool parse_override(const std::string& text, Override* out) {

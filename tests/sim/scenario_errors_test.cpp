@@ -115,6 +115,38 @@ TEST(BadScenarioFiles, TableCoversEveryFixture) {
   EXPECT_GE(yaml_files, 15);
 }
 
+// Several problems are all reported, unknown keys first (the typo is often why a required key
+// is "missing"); the error's position is the first one's.
+TEST(BadScenarioFiles, EveryProblemIsListedTheTypoFirst) {
+  try {
+    registry::parse("cluster:\n  nodes: 3\n  topolgy: full\n", "typo.yaml");
+    FAIL();
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.line, 3);
+    EXPECT_EQ(e.column, 3);
+    EXPECT_EQ(std::string(e.what()),
+              "typo.yaml:3:3: unknown key 'topolgy' in cluster (did you mean 'topology'? expected "
+              "one of: nodes, topology, latency, jitter, loss, duplicate, client_latency, regions, "
+              "wan_latency, edges, platform, hosts, members)\n"
+              "typo.yaml:1:1: missing required key 'duration' in the scenario");
+  }
+  try {
+    registry::parse("duratoin: 10s\ncluster:\n  nodez: 3\n  latency: fast\n", "many.yaml");
+    FAIL();
+  } catch (const ScenarioError& e) {
+    const std::string what = e.what();
+    const auto at = [&](const std::string& needle) { return what.find(needle); };
+    EXPECT_EQ(what.rfind("many.yaml:1:1: unknown key 'duratoin' in the scenario (did you mean "
+                         "'duration'?",
+                         0),
+              0u)
+        << what;
+    ASSERT_NE(at("many.yaml:3:3: unknown key 'nodez' in cluster"), std::string::npos) << what;
+    ASSERT_NE(at("many.yaml:1:1: missing required key 'duration'"), std::string::npos) << what;
+    EXPECT_LT(at("unknown key 'nodez'"), at("missing required key 'duration'")) << what;
+  }
+}
+
 TEST(BadScenarioFiles, UnreadableFileNamesThePathWithLineZero) {
   const std::string path = std::string(SYNOD_TEST_DATA) + "/bad/does-not-exist.yaml";
   try {
