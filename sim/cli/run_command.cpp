@@ -32,6 +32,13 @@ int run_command(const RunFlags& flags) {
   if (!load_scenario_flag(flags.scenario_file, &s)) return 2;
   std::string out_dir = flags.out_dir;
   if (out_dir.empty()) out_dir = s.report.out_dir.empty() ? "out/" + s.name : s.report.out_dir;
+  bool replacing = false;
+  try {
+    replacing = check_output_dir(out_dir);  // before the run, not after it
+  } catch (const std::exception& e) {
+    std::cerr << "synod: " << e.what() << "\n";
+    return 2;
+  }
   RunResult r;
   try {
     r = registry::run(s, flags.seed.value_or(s.seed));
@@ -54,8 +61,9 @@ int run_command(const RunFlags& flags) {
   if (!flags.quiet && std::find(formats.begin(), formats.end(), "text") != formats.end()) {
     std::cout << text_summary(r, a, report);
     const bool html = std::find(formats.begin(), formats.end(), "html") != formats.end();
-    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv{}\n",
-                             "wrote", out_dir, html ? ", report.html" : "");
+    std::cout << fmt::format("  {:<22} {}/report.json, history.jsonl, events.jsonl, timeline.csv{}{}\n",
+                             "wrote", out_dir, html ? ", report.html" : "",
+                             replacing ? " (replacing an earlier run's)" : "");
   }
   const bool unsafe = run_is_unsafe(a);
   if (unsafe)

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -123,6 +124,39 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a, const ojson& 
                                        r.wall_seconds > 0 ? to_seconds(r.simulated_ns) / r.wall_seconds : 0.0,
                                        r.wall_seconds));
   return out;
+}
+
+bool check_output_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return false;
+  if (!fs::is_directory(dir, ec))
+    throw std::runtime_error(fmt::format("{}: exists and is not a directory", dir));
+  static const char* const kOutputs[] = {"report.json", "history.jsonl", "events.jsonl",
+                                         "timeline.csv", "messages.jsonl", "report.html"};
+  std::vector<std::string> present;
+  for (const char* name : kOutputs) {
+    if (fs::exists(fs::path(dir) / name, ec)) present.push_back(name);
+  }
+  if (present.empty()) return false;
+  bool ours = false;  // an earlier run's report.json: an object with our schema's first keys
+  {
+    std::ifstream in(fs::path(dir) / "report.json", std::ios::binary);
+    if (in) {
+      const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      ours = j.is_object() && j.contains("schema_version") && j.contains("scenario") &&
+             j.contains("simulated_seconds");
+    }
+  }
+  if (!ours) {
+    std::string names;
+    for (const auto& n : present) names += (names.empty() ? "" : ", ") + n;
+    throw std::runtime_error(fmt::format(
+        "{}: holds {}, not from a synod run (no report.json of ours); they would be overwritten: "
+        "choose another --out, or move them",
+        dir, names));
+  }
+  return true;
 }
 
 void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis& a,

@@ -104,5 +104,10 @@ std::string text_summary(const RunResult& r, const RunAnalysis& a,
 // std::runtime_error naming the path if it cannot.
 void write_outputs(const std::string& dir, const RunResult& r, const RunAnalysis& a,
                    const nlohmann::ordered_json& report);
+// Before a run: may its outputs go into `dir`? Throws std::runtime_error naming the path if `dir`
+// is a file, or holds a file of an output's name that no synod run wrote (its report.json is not
+// one of ours): nothing of the user's is overwritten. Returns true if `dir` holds an earlier
+// run's outputs, which the run replaces (the summary says so). Other files are left alone.
+bool check_output_dir(const std::string& dir);
 
 }  // namespace synod::sim

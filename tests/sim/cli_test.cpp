@@ -63,6 +63,44 @@ TEST(Cli, PlatformFilesSimGridAbortsOnExitTwoNamingThem) {
   }
 }
 
+// --out: a user's file of an output's name is never overwritten (checked before the run); an
+// earlier run's outputs are replaced, and the summary says so; other files are left alone.
+TEST(Cli, OutputDirectoryKeepsTheUsersFiles) {
+  const std::string run = std::string(SYNOD_BINARY) + " run " + SYNOD_SOURCE_DIR +
+                          "/tests/sim/data/good/minimal.yaml --out ";
+  TempDir dir("cli-out");
+  const fs::path theirs = dir.path() / "theirs";
+  fs::create_directories(theirs);
+  std::ofstream(theirs / "history.jsonl") << "{\"mine\": 1}\n";
+  CommandResult refused = run_command(run + theirs.string());
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("holds history.jsonl, not from a synod run"), std::string::npos)
+      << refused.output;
+  std::ifstream kept(theirs / "history.jsonl");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "{\"mine\": 1}\n");
+  EXPECT_FALSE(fs::exists(theirs / "report.json"));
+
+  const fs::path ours = dir.path() / "ours";
+  fs::create_directories(ours);
+  std::ofstream(ours / "notes.txt") << "keep\n";
+  CommandResult first = run_command(run + ours.string());
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(first.output.find("replacing"), std::string::npos) << first.output;
+  CommandResult again = run_command(run + ours.string());
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("(replacing an earlier run's)"), std::string::npos) << again.output;
+  EXPECT_TRUE(fs::exists(ours / "notes.txt"));
+
+  std::ofstream(dir.path() / "afile") << "x\n";
+  CommandResult file = run_command(run + (dir.path() / "afile").string());
+  EXPECT_EQ(file.exit_code, 2);
+  EXPECT_NE(file.output.find("exists and is not a directory"), std::string::npos) << file.output;
+  CommandResult scenario_dir =
+      run_command(std::string(SYNOD_BINARY) + " run " + dir.path().string());
+  EXPECT_EQ(scenario_dir.exit_code, 2);
+  EXPECT_NE(scenario_dir.output.find("is a directory, not a scenario file"), std::string::npos);
+}
+
 TEST(Cli, UnknownSubcommandOrOptionExitsTwo) {
   EXPECT_EQ(run_command(std::string(SYNOD_BINARY) + " frobnicate").exit_code, 2);
   EXPECT_EQ(run_command(std::string(SYNOD_BINARY) + " run --no-such-flag x.yaml").exit_code, 2);
