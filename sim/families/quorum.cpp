@@ -33,8 +33,12 @@ std::shared_ptr<const ProtocolConfig> parse(const Reader& rd, const Fields& f) {
   quorum::Config& q = c->q;
   const int nodes = static_cast<int>(rd.node_names().size());
   if (f.has("n")) q.n = rd.count(f.get("n"), 64);
-  if (q.n > nodes)
+  if (q.n > nodes) {
+    if (!f.has("n"))  // found by tests/fuzz: f.get("n") of a key not there
+      rd.fail(f.item(), fmt::format("n {} (the default) is more replicas than the cluster's {} "
+                                    "nodes: set n", q.n, nodes));
     rd.fail(f.get("n"), fmt::format("n {} is more replicas than the cluster's {} nodes", q.n, nodes));
+  }
   q.r = std::min(q.r, q.n);
   q.w = std::min(q.w, q.n);
   if (f.has("r")) q.r = rd.count(f.get("r"), 64);

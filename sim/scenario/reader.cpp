@@ -268,10 +268,15 @@ Fields::Fields(const Reader& r, const Item& map, const std::string& context,
 
 Item Fields::get(const std::string& key) const {
   const auto* e = find(key);
+  // A reader asking for a key it did not check for is a bug; still an error, not a crash.
+  if (e == nullptr) reader_.fail(map_.mark, fmt::format("missing key '{}' in {}", key, context_));
   return value_item(e->first, e->second);
 }
 
-YAML::Mark Fields::key_mark(const std::string& key) const { return find(key)->first.Mark(); }
+YAML::Mark Fields::key_mark(const std::string& key) const {
+  const auto* e = find(key);
+  return e == nullptr ? map_.mark : e->first.Mark();
+}
 
 Item Fields::required(const std::string& key) const {
   if (!has(key)) {

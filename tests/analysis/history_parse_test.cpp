@@ -194,6 +194,13 @@ TEST(HistoryFuzzRegressions, HugeNumbersAndBytesThatAreNotUtf8AreErrorsWithTheLi
             "h.edn:1: invalid EDN at column 47: not UTF-8 (byte 0xe2)");
   EXPECT_EQ(edn_error("{:process 2, :type :invoke, :f :read, :value \"\xed\xa0\x80\"}"),
             "h.edn:1: invalid EDN at column 47: not UTF-8 (byte 0xed)");  // a surrogate
+  // Deep nesting: a line of '[' overflowed the recursive reader's stack.
+  EXPECT_EQ(edn_error(std::string(100000, '[')),
+            "h.edn:1: invalid EDN at column 101: nested more than 100 deep");
+  EXPECT_EQ(edn_error("{:process 0, :type :invoke, :f :read, :value " + std::string(98, '[') +
+                      std::string(98, ']') + "}")
+                .find("nested"),
+            std::string::npos);  // 99 levels with the map: still read
   // Well-formed UTF-8 still reads: two, three and four bytes.
   const History h = edn("{:process 0 :type :invoke :f :put :key \"caf\xc3\xa9\" :value \"\xe2\x82\xac\xf0\x9f\x98\x80\"}\n"
                         "{:process 0 :type :ok :f :put :key \"caf\xc3\xa9\" :value \"\xe2\x82\xac\xf0\x9f\x98\x80\"}");

@@ -185,6 +185,9 @@ const BadText kBadTexts[] = {
      "  topology: regions\n  wan_latency: 9ms\n  regions:\n"
      "    - {name: eu, nodes: [n1]}\n    - {name: us, nodes: [n2, n2, n3]}\n",
      8, "node 'n2' is listed twice in region 'us'"},
+    // Found by tests/fuzz (fuzz_scenario): the message asked for the position of an absent 'n'.
+    {"QuorumDefaultNPastTheNodes", "duration: 30s\ncluster:\n  nodes: 2\nprotocol:\n  name: quorum\n",
+     5, "n 3 (the default) is more replicas than the cluster's 2 nodes: set n"},
     {"RegionsWithoutWanLatency",
      "  topology: regions\n  regions:\n    - {name: eu, nodes: [n1, n2, n3]}\n", 3,
      "missing required key 'wan_latency' in cluster"},
